@@ -1,0 +1,101 @@
+// Package admin is Graylane's admin HTTP server: health and readiness,
+// Prometheus metrics, and debug views of the snapshots served and the
+// clients connected. It listens on loopback by default.
+package admin
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.uber.org/zap"
+
+	"github.com/graylane/graylane/model"
+	"github.com/graylane/graylane/pipeline"
+	"github.com/graylane/graylane/snapshot"
+	"github.com/graylane/graylane/xdsserver"
+)
+
+// StatusReporter tells whether the first snapshots are built and what
+// configuration problems are pending.
+type StatusReporter interface {
+	Status() pipeline.Status
+}
+
+// SnapshotReader returns a role's current snapshot.
+type SnapshotReader interface {
+	Current(role model.Role) *snapshot.Snapshot
+}
+
+// ClientLister lists the connected xDS clients.
+type ClientLister interface {
+	Clients() []xdsserver.ClientStatus
+}
+
+var (
+	_ StatusReporter = (*pipeline.Pipeline)(nil)
+	_ SnapshotReader = (*snapshot.Cache)(nil)
+	_ ClientLister   = (*xdsserver.Server)(nil)
+)
+
+// Server is the admin HTTP server.
+type Server struct {
+	http *http.Server
+	log  *zap.Logger
+}
+
+// Sources are what the admin server reports on.
+type Sources struct {
+	Status    StatusReporter
+	Snapshots SnapshotReader
+	Clients   ClientLister
+	Metrics   *prometheus.Registry
+}
+
+// New returns an admin server for src.
+func New(src Sources, log *zap.Logger) *Server {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /readyz", readyz(src.Status))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(src.Metrics, promhttp.HandlerOpts{Registry: src.Metrics}))
+	mux.HandleFunc("GET /debug/snapshot", debugSnapshot(src.Status, src.Snapshots))
+	mux.HandleFunc("GET /debug/clients", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, src.Clients.Clients()) })
+	return &Server{
+		http: &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second},
+		log:  log,
+	}
+}
+
+// Serve serves on lis until Shutdown.
+func (s *Server) Serve(lis net.Listener) error {
+	s.log.Info("serving admin", zap.String("address", lis.Addr().String()))
+	if err := s.http.Serve(lis); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Shutdown stops the server, waiting for requests in flight until ctx ends.
+func (s *Server) Shutdown(ctx context.Context) error { return s.http.Shutdown(ctx) }
+
+func readyz(st StatusReporter) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		if !st.Status().Ready {
+			http.Error(w, "no snapshot built yet", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte("ok\n"))
+	}
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}

@@ -1,0 +1,53 @@
+package controlplane
+
+import (
+	"go.uber.org/zap"
+
+	"github.com/graylane/graylane/providers"
+	"github.com/graylane/graylane/translators"
+)
+
+// Option configures a control plane.
+type Option func(*options)
+
+type options struct {
+	configPath        string
+	xdsAddress        string
+	adminAddress      string
+	log               *zap.Logger
+	coalescer         providers.Coalescer
+	translatorOptions []translators.Option
+}
+
+func newOptions(opts []Option) options {
+	o := options{
+		xdsAddress:   DefaultXDSAddress,
+		adminAddress: DefaultAdminAddress,
+		log:          zap.NewNop(),
+		coalescer:    providers.DefaultCoalescer(),
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}
+
+// WithConfigPath serves the configuration file or directory at path.
+func WithConfigPath(path string) Option { return func(o *options) { o.configPath = path } }
+
+// WithXDSAddress sets where the ADS server listens ("127.0.0.1:0" picks a port).
+func WithXDSAddress(addr string) Option { return func(o *options) { o.xdsAddress = addr } }
+
+// WithAdminAddress sets where the admin server listens.
+func WithAdminAddress(addr string) Option { return func(o *options) { o.adminAddress = addr } }
+
+// WithLogger sets the logger.
+func WithLogger(l *zap.Logger) Option { return func(o *options) { o.log = l } }
+
+// WithCoalescer sets how bursts of configuration changes are merged.
+func WithCoalescer(c providers.Coalescer) Option { return func(o *options) { o.coalescer = c } }
+
+// WithTranslatorOptions passes options to every translation.
+func WithTranslatorOptions(opts ...translators.Option) Option {
+	return func(o *options) { o.translatorOptions = append(o.translatorOptions, opts...) }
+}

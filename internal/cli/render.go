@@ -1,0 +1,43 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/graylane/graylane/internal/render"
+	"github.com/graylane/graylane/model"
+)
+
+func newRenderCommand() *cobra.Command {
+	var configPath, role string
+	cmd := &cobra.Command{
+		Use:   "render --config PATH --role grpc|sidecar|edge",
+		Short: "Print, as YAML, the resources a role would receive",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			r, err := model.ParseRole(role)
+			if err != nil {
+				return fmt.Errorf("--role: %w", err)
+			}
+			res, err := load(configPath)
+			if err != nil {
+				for _, e := range model.Errors(err) {
+					fmt.Fprintln(cmd.ErrOrStderr(), e)
+				}
+				return ErrReported
+			}
+			out, err := render.YAML(res.Resources[r])
+			if err != nil {
+				return err
+			}
+			_, err = cmd.OutOrStdout().Write(out)
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&configPath, "config", "", "configuration file, or directory of *.yaml files (required)")
+	cmd.Flags().StringVar(&role, "role", "", "role to render: grpc, sidecar or edge (required)")
+	_ = cmd.MarkFlagRequired("config")
+	_ = cmd.MarkFlagRequired("role")
+	return cmd
+}

@@ -1,0 +1,54 @@
+// Package cli is the `xds` command line: serve, validate, render, status.
+package cli
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+// NewRootCommand returns the `xds` command with its subcommands. Output
+// goes to out, errors and logs to errOut.
+func NewRootCommand(out, errOut io.Writer) *cobra.Command {
+	lf := &logFlags{}
+	root := &cobra.Command{
+		Use:           "xds",
+		Short:         "Graylane: an xDS control plane for canary and grayscale releases",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(out)
+	root.SetErr(errOut)
+	root.PersistentFlags().StringVar(&lf.level, "log-level", "info", "log level: debug, info, warn or error")
+	root.PersistentFlags().StringVar(&lf.format, "log-format", "json", "log format: json or console")
+	root.AddCommand(newServeCommand(lf), newValidateCommand(), newRenderCommand(), newStatusCommand())
+	return root
+}
+
+type logFlags struct {
+	level  string
+	format string
+}
+
+// logger builds the process logger: structured, to standard error.
+func (f *logFlags) logger(w io.Writer) (*zap.Logger, error) {
+	level, err := zapcore.ParseLevel(f.level)
+	if err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	encCfg := zap.NewProductionEncoderConfig()
+	encCfg.EncodeTime = zapcore.ISO8601TimeEncoder
+	var enc zapcore.Encoder
+	switch f.format {
+	case "json":
+		enc = zapcore.NewJSONEncoder(encCfg)
+	case "console":
+		enc = zapcore.NewConsoleEncoder(encCfg)
+	default:
+		return nil, fmt.Errorf("--log-format %q: want json or console", f.format)
+	}
+	return zap.New(zapcore.NewCore(enc, zapcore.AddSync(w), level)), nil
+}

@@ -1,0 +1,51 @@
+package cli
+
+import (
+	"context"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/graylane/graylane/controlplane"
+)
+
+// shutdownGrace bounds how long a stopping control plane waits for streams
+// and admin requests to end.
+const shutdownGrace = 10 * time.Second
+
+func newServeCommand(lf *logFlags) *cobra.Command {
+	var configPath, xdsAddr, adminAddr string
+	cmd := &cobra.Command{
+		Use:   "serve --config PATH",
+		Short: "Serve the configuration at PATH (a file or a directory of *.yaml) over ADS",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log, err := lf.logger(cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			defer func() { _ = log.Sync() }()
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			cp, err := controlplane.Start(ctx,
+				controlplane.WithConfigPath(configPath), controlplane.WithXDSAddress(xdsAddr),
+				controlplane.WithAdminAddress(adminAddr), controlplane.WithLogger(log))
+			if err != nil {
+				return err
+			}
+			<-ctx.Done()
+			log.Info("shutting down")
+			shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+			defer cancel()
+			return cp.Shutdown(shutdownCtx)
+		},
+	}
+	cmd.Flags().StringVar(&configPath, "config", "", "configuration file, or directory of *.yaml files (required)")
+	cmd.Flags().StringVar(&xdsAddr, "xds-address", controlplane.DefaultXDSAddress, "address of the ADS server")
+	cmd.Flags().StringVar(&adminAddr, "admin-address", controlplane.DefaultAdminAddress, "address of the admin server (health, metrics, debug)")
+	_ = cmd.MarkFlagRequired("config")
+	return cmd
+}
+

@@ -1,0 +1,45 @@
+package model
+
+import "strings"
+
+// Origin says where a model object was defined, so that an error about it
+// can point there: "file:line" for the file source, an object reference for
+// the Kubernetes source. The zero Origin is "unknown".
+//
+// Field paths are dotted, with list items indexed: "match[0].header".
+//
+// An Origin is immutable once built and safe to share between copies.
+type Origin struct {
+	pos    string
+	fields map[string]string
+}
+
+// NewOrigin returns an Origin at pos whose fields (dotted paths below the
+// object, such as "policy.timeout") may have positions of their own.
+func NewOrigin(pos string, fields map[string]string) Origin {
+	return Origin{pos: pos, fields: fields}
+}
+
+// String is the position of the object itself.
+func (o Origin) String() string {
+	if o.pos == "" {
+		return "<unknown>"
+	}
+	return o.pos
+}
+
+// At is the position of a field of the object: the field's own position when
+// known, else that of its closest known parent, else the object's.
+func (o Origin) At(field string) string {
+	for field != "" {
+		if p, ok := o.fields[field]; ok {
+			return p
+		}
+		i := strings.LastIndexAny(field, ".[")
+		if i < 0 {
+			break
+		}
+		field = field[:i]
+	}
+	return o.String()
+}

@@ -1,0 +1,64 @@
+package model
+
+import (
+	"fmt"
+	"strings"
+)
+
+func (v *validator) gateways() {
+	names, ports := map[string]bool{}, map[uint32]string{}
+	for i := range v.cfg.Gateways {
+		g := &v.cfg.Gateways[i]
+		subject := describe("gateway", g.Name)
+		v.checkLabel(g.Origin.At("name"), subject, "name", g.Name, labelRE)
+		if names[g.Name] {
+			v.p.add(g.Origin.At("name"), subject, "defined twice")
+		}
+		names[g.Name] = true
+		v.checkPort(g.Origin.At("port"), subject, "port", g.Port)
+		if other, dup := ports[g.Port]; dup {
+			v.p.add(g.Origin.At("port"), subject, "port %d is also used by gateway %s", g.Port, other)
+		}
+		ports[g.Port] = g.Name
+		for j := range g.Routes {
+			v.route(&g.Routes[j], fmt.Sprintf("%s: route %d", subject, j+1))
+		}
+	}
+}
+
+func (v *validator) route(r *GatewayRoute, subject string) {
+	m := &r.Match
+	pos := r.Origin.At("match")
+	switch {
+	case (m.PathPrefix == "") == (m.Path == ""):
+		v.p.add(pos, subject, "match needs exactly one of pathPrefix and path")
+	case !strings.HasPrefix(m.PathPrefix+m.Path, "/"):
+		v.p.add(pos, subject, "match path %q must start with '/'", m.PathPrefix+m.Path)
+	}
+	for _, h := range m.Headers {
+		v.checkHeader(pos, subject, "match header", h.Name)
+		if h.Name == v.cfg.LaneHeader {
+			v.p.add(pos, subject, "match header %q is the lane header, which routing by lane already uses", h.Name)
+		}
+	}
+	v.routeService(r, subject)
+}
+
+func (v *validator) routeService(r *GatewayRoute, subject string) {
+	pos := r.Origin.At("service")
+	matches := 0
+	for i := range v.cfg.Services {
+		if r.Service.Matches(&v.cfg.Services[i]) {
+			matches++
+			if !v.cfg.Services[i].Protocol.IsHTTP() {
+				v.p.add(pos, subject, "service %s is a tcp service; gateways route HTTP requests", v.cfg.Services[i].Key())
+			}
+		}
+	}
+	switch {
+	case matches == 0:
+		v.p.add(pos, subject, "service %s is not defined", r.Service)
+	case matches > 1:
+		v.p.add(pos, subject, "service %s has several ports; name one with port", r.Service)
+	}
+}

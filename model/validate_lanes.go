@@ -1,0 +1,65 @@
+package model
+
+import "fmt"
+
+func (v *validator) lanes() {
+	seen := map[string]Origin{}
+	var total Weight
+	for i := range v.cfg.Lanes {
+		l := &v.cfg.Lanes[i]
+		subject := describe("lane", l.Name)
+		v.checkLabel(l.Origin.At("name"), subject, "name", l.Name, laneRE)
+		if l.Name == StableLane {
+			v.p.add(l.Origin.At("name"), subject, "%q is the implicit baseline lane and cannot be defined", StableLane)
+		}
+		if prev, dup := seen[l.Name]; dup && l.Name != "" {
+			v.p.add(l.Origin.At("name"), subject, "defined twice (also at %s)", prev)
+		}
+		seen[l.Name] = l.Origin
+		if l.Weight > WeightFull {
+			v.p.add(l.Origin.At("weight"), subject, "weight %s %v", l.Weight, ErrWeightFormat)
+		}
+		total += l.Weight
+		v.sticky(l, subject)
+		v.matchRules(l, subject)
+	}
+	if total > WeightFull {
+		v.p.add(v.cfg.Lanes[0].Origin.At("weight"), "lanes", "weights add up to %s%%, more than 100%%", total)
+	}
+}
+
+func (v *validator) sticky(l *Lane, subject string) {
+	s := l.Sticky
+	if s == nil {
+		return
+	}
+	pos := l.Origin.At("sticky")
+	switch {
+	case (s.Header == "") == (s.Cookie == ""):
+		v.p.add(pos, subject, "sticky needs exactly one of header and cookie")
+	case s.Header != "":
+		v.checkHeader(pos, subject, "sticky header", s.Header)
+	case !cookieRE.MatchString(s.Cookie):
+		v.p.add(pos, subject, "sticky cookie %q is not a cookie name", s.Cookie)
+	}
+	if s.CookieMaxAge < 0 {
+		v.p.add(l.Origin.At("sticky.maxAge"), subject, "sticky maxAge must not be negative")
+	}
+}
+
+func (v *validator) matchRules(l *Lane, subject string) {
+	for j, m := range l.Match {
+		pos := l.Origin.At(fmt.Sprintf("match[%d]", j))
+		switch {
+		case (m.Header == nil) == (m.Cookie == nil):
+			v.p.add(pos, subject, "match rule %d needs exactly one of header and cookie", j+1)
+		case m.Header != nil:
+			v.checkHeader(pos, subject, "match header", m.Header.Name)
+			if m.Header.Name == v.cfg.LaneHeader {
+				v.p.add(pos, subject, "match header %q is the lane header, which the edge removes before matching", m.Header.Name)
+			}
+		case !cookieRE.MatchString(m.Cookie.Name):
+			v.p.add(pos, subject, "match cookie %q is not a cookie name", m.Cookie.Name)
+		}
+	}
+}

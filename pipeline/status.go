@@ -1,0 +1,64 @@
+package pipeline
+
+import (
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/graylane/graylane/model"
+	"github.com/graylane/graylane/snapshot"
+)
+
+// Status is the state of the configuration: what is served, and what was
+// rejected since.
+type Status struct {
+	// Ready is true once the first snapshots are published.
+	Ready bool `json:"ready"`
+	// Config summarises the configuration being served.
+	Config string `json:"config,omitempty"`
+	// PublishedAt is when the served configuration was built.
+	PublishedAt time.Time `json:"publishedAt,omitzero"`
+	// Rejected holds, by source, the problems of a configuration the source
+	// could not read; the source's previous configuration is still served.
+	Rejected map[string][]string `json:"rejected,omitempty"`
+	// BuildErrors holds the problems of the latest merged configuration,
+	// when it did not validate or build.
+	BuildErrors []string `json:"buildErrors,omitempty"`
+}
+
+// OK reports whether the latest configuration of every source is served.
+func (s Status) OK() bool { return len(s.Rejected) == 0 && len(s.BuildErrors) == 0 }
+
+// Status returns a copy of the current status.
+func (p *Pipeline) Status() Status {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := p.status
+	s.Rejected = maps.Clone(p.status.Rejected)
+	s.BuildErrors = slices.Clone(p.status.BuildErrors)
+	return s
+}
+
+// updateStatus refreshes the derived parts of the status.
+func (p *Pipeline) updateStatus() {
+	p.status.Rejected = nil
+	if len(p.rejected) > 0 {
+		p.status.Rejected = maps.Clone(p.rejected)
+	}
+	select {
+	case <-p.ready:
+		p.status.Ready = true
+	default:
+	}
+	if p.status.OK() {
+		p.metrics.ConfigValid.Set(1)
+	} else {
+		p.metrics.ConfigValid.Set(0)
+	}
+}
+
+func (p *Pipeline) recordResources(role model.Role, s *snapshot.Snapshot) {
+	for _, t := range snapshot.ServedTypes() {
+		p.metrics.Resources.WithLabelValues(string(role), snapshot.ShortName(snapshot.TypeURL(t))).Set(float64(len(s.Resources(t))))
+	}
+}

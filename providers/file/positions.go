@@ -1,0 +1,82 @@
+package file
+
+import (
+	"fmt"
+	"strconv"
+
+	yaml "go.yaml.in/yaml/v4"
+
+	"github.com/graylane/graylane/model"
+)
+
+// tree walks the YAML node tree alongside the decoded document, to give
+// each model object the file and line it was written at.
+type tree struct {
+	file string
+	node *yaml.Node
+	line int // position used when node is absent
+}
+
+func (t tree) pos(line int) string { return t.file + ":" + strconv.Itoa(line) }
+
+// key returns the value of a mapping key, or an empty tree at t's line.
+func (t tree) key(name string) tree {
+	if t.node != nil && t.node.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(t.node.Content); i += 2 {
+			if t.node.Content[i].Value == name {
+				return tree{file: t.file, node: t.node.Content[i+1], line: t.node.Content[i].Line}
+			}
+		}
+	}
+	return tree{file: t.file, line: t.lineOf()}
+}
+
+// item returns the i-th element of a sequence.
+func (t tree) item(i int) tree {
+	if t.node != nil && t.node.Kind == yaml.SequenceNode && i < len(t.node.Content) {
+		return tree{file: t.file, node: t.node.Content[i], line: t.node.Content[i].Line}
+	}
+	return tree{file: t.file, line: t.lineOf()}
+}
+
+func (t tree) lineOf() int {
+	if t.node != nil {
+		return t.node.Line
+	}
+	return t.line
+}
+
+// origin is the object's own position with the position of every field
+// below it.
+func (t tree) origin() model.Origin {
+	fields := map[string]string{}
+	t.collect("", fields)
+	return model.NewOrigin(t.pos(t.lineOf()), fields)
+}
+
+func (t tree) collect(prefix string, fields map[string]string) {
+	if t.node == nil {
+		return
+	}
+	switch t.node.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(t.node.Content); i += 2 {
+			path := join(prefix, t.node.Content[i].Value)
+			fields[path] = t.pos(t.node.Content[i].Line)
+			tree{file: t.file, node: t.node.Content[i+1]}.collect(path, fields)
+		}
+	case yaml.SequenceNode:
+		for i, item := range t.node.Content {
+			path := fmt.Sprintf("%s[%d]", prefix, i)
+			fields[path] = t.pos(item.Line)
+			tree{file: t.file, node: item}.collect(path, fields)
+		}
+	}
+}
+
+func join(prefix, key string) string {
+	if prefix == "" {
+		return key
+	}
+	return prefix + "." + key
+}

@@ -1,0 +1,34 @@
+package translators
+
+import (
+	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
+)
+
+// grpc serves proxyless gRPC clients: for every HTTP or gRPC service an API
+// listener named after the service key (the client dials xds:///KEY) with a
+// route configuration of the same name, and the service's clusters.
+func (t *translator) grpc() {
+	for i := range t.cfg.Services {
+		s := &t.cfg.Services[i]
+		if !s.Protocol.IsHTTP() {
+			continue
+		}
+		t.addService(s)
+		key := s.Key()
+		m := hcm(key, key, []*hcmv3.HttpFilter{t.routerFilter()})
+		t.out.Listeners = append(t.out.Listeners, &listenerv3.Listener{
+			Name:        key,
+			ApiListener: &listenerv3.ApiListener{ApiListener: t.anyOf(m)},
+		})
+		t.out.Routes = append(t.out.Routes, &routev3.RouteConfiguration{
+			Name: key,
+			VirtualHosts: []*routev3.VirtualHost{{
+				Name:    key,
+				Domains: []string{"*"},
+				Routes:  t.serviceRoutes(s, prefixMatch(""), key),
+			}},
+		})
+	}
+}

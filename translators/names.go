@@ -1,0 +1,27 @@
+package translators
+
+import (
+	"strings"
+
+	"github.com/graylane/graylane/model"
+)
+
+// Resource names. They are part of what clients see (a proxyless gRPC
+// client dials xds:///SERVICE-KEY), so they are stable across releases.
+
+// ClusterName names the cluster of one version of a service:
+// "reviews.default:9080/v2".
+func ClusterName(s *model.Service, v *model.Version) string { return s.Key() + "/" + v.Name }
+
+// statName is a cluster name without the dots and colons that Envoy's stat
+// tag extraction would split it at: "reviews_default_9080_v2".
+func statName(name string) string {
+	return strings.NewReplacer(".", "_", ":", "_", "/", "_").Replace(name)
+}
+
+// SidecarHTTPListener names the sidecar's outbound HTTP listener and its
+// route configuration.
+const SidecarHTTPListener = "sidecar_http"
+
+// GatewayListener names a gateway's listener and its route configuration.
+func GatewayListener(g *model.Gateway) string { return "gateway_" + g.Name }

@@ -1,0 +1,176 @@
+package translators
+
+import (
+	"strings"
+	"time"
+
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	matcherv3 "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
+	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	"github.com/graylane/graylane/model"
+)
+
+// serviceRoutes returns the routes that send requests matching base to s,
+// in the order the routing rules are checked: one route per lane version
+// (lane header equal to the lane), then any other lane header to the
+// baseline, then untagged requests split by weight. name prefixes the
+// routes' names.
+func (t *translator) serviceRoutes(s *model.Service, base func() *routev3.RouteMatch, name string) []*routev3.Route {
+	var routes []*routev3.Route
+	for _, v := range s.LaneVersions() {
+		m := base()
+		m.Headers = append(m.Headers, t.laneHeaderIs(v.Lane))
+		routes = append(routes, t.route(s, name+"/lane/"+v.Lane, m, []target{{ClusterName(s, v), model.WeightFull}}))
+	}
+	baseline := []target{{ClusterName(s, s.Baseline()), model.WeightFull}}
+	split := splitTargets(s)
+	if len(routes) > 0 || !sameTargets(split, baseline) {
+		m := base()
+		m.Headers = append(m.Headers, t.laneHeaderPresent())
+		routes = append(routes, t.route(s, name+"/tagged", m, baseline))
+	}
+	return append(routes, t.route(s, name+"/untagged", base(), split))
+}
+
+// target is a cluster and its share of a route's traffic.
+type target struct {
+	cluster string
+	weight  model.Weight
+}
+
+// splitTargets is where untagged requests go: the service's weights, or all
+// to the baseline. Versions with no weight are left out.
+func splitTargets(s *model.Service) []target {
+	if len(s.Weights) == 0 {
+		return []target{{ClusterName(s, s.Baseline()), model.WeightFull}}
+	}
+	var out []target
+	for i := range s.Versions { // sorted by name
+		if w := s.Weights[s.Versions[i].Name]; w > 0 {
+			out = append(out, target{ClusterName(s, &s.Versions[i]), w})
+		}
+	}
+	return out
+}
+
+func sameTargets(a, b []target) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func (t *translator) laneHeaderIs(lane string) *routev3.HeaderMatcher {
+	return &routev3.HeaderMatcher{
+		Name: t.cfg.LaneHeader,
+		HeaderMatchSpecifier: &routev3.HeaderMatcher_StringMatch{StringMatch: &matcherv3.StringMatcher{
+			MatchPattern: &matcherv3.StringMatcher_Exact{Exact: lane},
+		}},
+	}
+}
+
+func (t *translator) laneHeaderPresent() *routev3.HeaderMatcher {
+	return &routev3.HeaderMatcher{
+		Name:                 t.cfg.LaneHeader,
+		HeaderMatchSpecifier: &routev3.HeaderMatcher_PresentMatch{PresentMatch: true},
+	}
+}
+
+func (t *translator) route(s *model.Service, name string, m *routev3.RouteMatch, to []target) *routev3.Route {
+	return &routev3.Route{
+		Name:   name,
+		Match:  m,
+		Action: &routev3.Route_Route{Route: t.routeAction(s, to)},
+	}
+}
+
+func (t *translator) routeAction(s *model.Service, to []target) *routev3.RouteAction {
+	a := &routev3.RouteAction{
+		HashPolicy:  hashPolicy(s.Policy.HashOn),
+		RetryPolicy: t.retryPolicy(s.Policy.Retries),
+	}
+	if len(to) == 1 {
+		a.ClusterSpecifier = &routev3.RouteAction_Cluster{Cluster: to[0].cluster}
+	} else {
+		a.ClusterSpecifier = &routev3.RouteAction_WeightedClusters{WeightedClusters: weightedClusters(to)}
+	}
+	t.timeout(a, s.Policy.Timeout)
+	return a
+}
+
+func weightedClusters(to []target) *routev3.WeightedCluster {
+	wc := &routev3.WeightedCluster{}
+	for _, tg := range to {
+		wc.Clusters = append(wc.Clusters, &routev3.WeightedCluster_ClusterWeight{
+			Name:   tg.cluster,
+			Weight: wrapperspb.UInt32(uint32(tg.weight)),
+		})
+	}
+	return wc
+}
+
+// timeout sets the request timeout. Proxyless gRPC clients read it from
+// max_stream_duration; Envoy from the route timeout.
+func (t *translator) timeout(a *routev3.RouteAction, d time.Duration) {
+	if d == 0 {
+		return
+	}
+	if t.role == model.RoleGRPC {
+		a.MaxStreamDuration = &routev3.RouteAction_MaxStreamDuration{MaxStreamDuration: durationpb.New(d)}
+		return
+	}
+	a.Timeout = durationpb.New(d)
+}
+
+func hashPolicy(h *model.HashOn) []*routev3.RouteAction_HashPolicy {
+	switch {
+	case h == nil:
+		return nil
+	case h.Header != "":
+		return []*routev3.RouteAction_HashPolicy{{PolicySpecifier: &routev3.RouteAction_HashPolicy_Header_{
+			Header: &routev3.RouteAction_HashPolicy_Header{HeaderName: h.Header},
+		}}}
+	}
+	return []*routev3.RouteAction_HashPolicy{{PolicySpecifier: &routev3.RouteAction_HashPolicy_Cookie_{
+		Cookie: &routev3.RouteAction_HashPolicy_Cookie{Name: h.Cookie},
+	}}}
+}
+
+// retryPolicy maps the retries. Proxyless gRPC clients retry on gRPC status
+// codes only, so they get just those conditions, and no policy without one.
+func (t *translator) retryPolicy(r *model.Retries) *routev3.RetryPolicy {
+	if r == nil {
+		return nil
+	}
+	conds := r.RetryOn
+	if t.role == model.RoleGRPC {
+		conds = nil
+		for _, c := range r.RetryOn {
+			if model.IsGRPCRetryOn(c) {
+				conds = append(conds, c)
+			}
+		}
+		if len(conds) == 0 {
+			return nil
+		}
+	}
+	return &routev3.RetryPolicy{
+		RetryOn:       strings.Join(conds, ","),
+		NumRetries:    wrapperspb.UInt32(r.Attempts),
+		PerTryTimeout: durationOrNil(r.PerTryTimeout),
+	}
+}
+
+// prefixMatch matches every request whose path starts with prefix.
+func prefixMatch(prefix string) func() *routev3.RouteMatch {
+	return func() *routev3.RouteMatch {
+		return &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Prefix{Prefix: prefix}}
+	}
+}

@@ -1,0 +1,62 @@
+package translators
+
+import (
+	"errors"
+	"fmt"
+
+	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
+	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+
+	"github.com/graylane/graylane/model"
+)
+
+// Resources are the Envoy resources one role receives, each list sorted by
+// name.
+type Resources struct {
+	Clusters  []*clusterv3.Cluster
+	Endpoints []*endpointv3.ClusterLoadAssignment
+	Listeners []*listenerv3.Listener
+	Routes    []*routev3.RouteConfiguration
+	// ExtensionConfigs are served by ECDS (the edge's lane filter).
+	ExtensionConfigs []*corev3.TypedExtensionConfig
+}
+
+// Translate returns the resources for role. cfg must have passed
+// model.Validate; an error means a bug or an option's failure, never bad
+// user input.
+func Translate(cfg *model.Config, role model.Role, opts ...Option) (*Resources, error) {
+	t := &translator{cfg: cfg, role: role, opts: newOptions(opts)}
+	switch role {
+	case model.RoleGRPC:
+		t.grpc()
+	case model.RoleSidecar:
+		t.sidecar()
+	case model.RoleEdge:
+		t.edge()
+	default:
+		return nil, fmt.Errorf("translate: unknown role %q", role)
+	}
+	if err := errors.Join(t.errs...); err != nil {
+		return nil, fmt.Errorf("translate %s: %w", role, err)
+	}
+	t.out.sort()
+	return &t.out, nil
+}
+
+// translator holds one translation's state; it lives for one call.
+type translator struct {
+	cfg  *model.Config
+	role model.Role
+	opts options
+	out  Resources
+	errs []error
+}
+
+func (t *translator) fail(err error) {
+	if err != nil {
+		t.errs = append(t.errs, err)
+	}
+}

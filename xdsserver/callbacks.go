@@ -1,0 +1,159 @@
+package xdsserver
+
+import (
+	"context"
+
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
+	serverv3 "github.com/envoyproxy/go-control-plane/pkg/server/v3"
+	"go.uber.org/zap"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/graylane/graylane/metrics"
+	"github.com/graylane/graylane/snapshot"
+)
+
+// callbacks follow every stream: who the client is, what it was sent, what
+// it accepted and what it rejected.
+type callbacks struct {
+	log     *zap.Logger
+	metrics *metrics.Metrics
+	clients *clients
+}
+
+var _ serverv3.Callbacks = (*callbacks)(nil)
+
+// streamKey keeps state-of-the-world and delta streams apart: the two
+// servers number their streams independently.
+func streamKey(id int64, delta bool) int64 {
+	if delta {
+		return -id
+	}
+	return id
+}
+
+// reply is a client's request seen as an answer to an earlier response.
+type reply struct {
+	nonce string
+	err   string // the rejection's message; "" for an ACK
+}
+
+// register records a stream on its first request and checks its role.
+func (c *callbacks) register(key int64, delta bool, node *corev3.Node) error {
+	role, err := snapshot.RoleOf(node)
+	if err != nil {
+		c.log.Warn("client refused", zap.String("node", node.GetId()), zap.Error(err))
+		return status.Error(codes.InvalidArgument, err.Error())
+	}
+	if c.clients.open(key, delta, node, role) {
+		c.metrics.Clients.WithLabelValues(string(role)).Inc()
+		c.log.Info("client connected", zap.String("node", node.GetId()), zap.String("role", string(role)),
+			zap.Bool("delta", delta), zap.String("userAgent", node.GetUserAgentName()))
+	}
+	return nil
+}
+
+// answer records an ACK or NACK of the last response of a type. For a NACK
+// it returns the rejected version, so that the cache treats the client as
+// having it and waits for the next one instead of sending it again.
+func (c *callbacks) answer(key int64, typeURL string, r reply) (rejected string) {
+	typ := snapshot.ShortName(typeURL)
+	c.clients.with(key, typ, func(cs *ClientStatus, ts *TypeStatus) {
+		if r.nonce == "" || r.nonce != ts.nonce {
+			return // a first request, or a reply to a superseded response
+		}
+		if r.err == "" {
+			ts.Acked = ts.Sent
+			c.metrics.Acks.WithLabelValues(typ).Inc()
+			return
+		}
+		rejected = ts.Sent
+		ts.LastNack = &Nack{Version: ts.Sent, Message: r.err, At: c.clients.now()}
+		c.metrics.Nacks.WithLabelValues(typ).Inc()
+		c.log.Warn("client rejected configuration", zap.String("node", cs.NodeID), zap.String("role", string(cs.Role)),
+			zap.String("type", typ), zap.String("version", ts.Sent), zap.String("error", r.err))
+	})
+	return rejected
+}
+
+// sent records a response.
+func (c *callbacks) sent(key int64, typeURL, version, nonce string) {
+	typ := snapshot.ShortName(typeURL)
+	c.clients.with(key, typ, func(_ *ClientStatus, ts *TypeStatus) {
+		ts.Sent, ts.nonce = version, nonce
+	})
+	c.metrics.Pushes.WithLabelValues(typ).Inc()
+}
+
+func (c *callbacks) closed(key int64) {
+	if s := c.clients.close(key); s != nil {
+		c.metrics.Clients.WithLabelValues(string(s.Role)).Dec()
+		c.log.Info("client disconnected", zap.String("node", s.NodeID), zap.String("role", string(s.Role)))
+	}
+}
+
+// OnStreamOpen accepts every state-of-the-world stream.
+func (c *callbacks) OnStreamOpen(context.Context, int64, string) error { return nil }
+
+// OnStreamClosed forgets the stream.
+func (c *callbacks) OnStreamClosed(id int64, _ *corev3.Node) { c.closed(streamKey(id, false)) }
+
+// OnStreamRequest registers the client and records its ACK or NACK.
+func (c *callbacks) OnStreamRequest(id int64, req *discoveryv3.DiscoveryRequest) error {
+	key := streamKey(id, false)
+	if err := c.register(key, false, req.GetNode()); err != nil {
+		return err
+	}
+	r := reply{nonce: req.GetResponseNonce(), err: req.GetErrorDetail().GetMessage()}
+	if req.GetErrorDetail() != nil && r.err == "" {
+		r.err = "rejected without a message"
+	}
+	if rejected := c.answer(key, req.GetTypeUrl(), r); rejected != "" {
+		req.VersionInfo = rejected
+	}
+	return nil
+}
+
+// OnStreamResponse records what was sent.
+func (c *callbacks) OnStreamResponse(_ context.Context, id int64, _ *discoveryv3.DiscoveryRequest, resp *discoveryv3.DiscoveryResponse) {
+	c.sent(streamKey(id, false), resp.GetTypeUrl(), resp.GetVersionInfo(), resp.GetNonce())
+}
+
+// OnDeltaStreamOpen accepts every delta stream.
+func (c *callbacks) OnDeltaStreamOpen(context.Context, int64, string) error { return nil }
+
+// OnDeltaStreamClosed forgets the stream.
+func (c *callbacks) OnDeltaStreamClosed(id int64, _ *corev3.Node) { c.closed(streamKey(id, true)) }
+
+// OnStreamDeltaRequest registers the client and records its ACK or NACK.
+// Only a stream's first request is sure to carry the node. A delta NACK
+// needs no rewriting: the server already counts the rejected resources as
+// the client's and sends nothing until they change.
+func (c *callbacks) OnStreamDeltaRequest(id int64, req *discoveryv3.DeltaDiscoveryRequest) error {
+	key := streamKey(id, true)
+	if req.GetNode() != nil {
+		if err := c.register(key, true, req.GetNode()); err != nil {
+			return err
+		}
+	}
+	r := reply{nonce: req.GetResponseNonce(), err: req.GetErrorDetail().GetMessage()}
+	if req.GetErrorDetail() != nil && r.err == "" {
+		r.err = "rejected without a message"
+	}
+	c.answer(key, req.GetTypeUrl(), r)
+	return nil
+}
+
+// OnStreamDeltaResponse records what was sent.
+func (c *callbacks) OnStreamDeltaResponse(id int64, _ *discoveryv3.DeltaDiscoveryRequest, resp *discoveryv3.DeltaDiscoveryResponse) {
+	c.sent(streamKey(id, true), resp.GetTypeUrl(), resp.GetSystemVersionInfo(), resp.GetNonce())
+}
+
+// OnFetchRequest refuses REST fetches: Graylane serves ADS streams only.
+func (c *callbacks) OnFetchRequest(context.Context, *discoveryv3.DiscoveryRequest) error {
+	return status.Error(codes.Unimplemented, "graylane serves xDS over ADS streams only")
+}
+
+// OnFetchResponse is never called, as fetches are refused.
+func (c *callbacks) OnFetchResponse(*discoveryv3.DiscoveryRequest, *discoveryv3.DiscoveryResponse) {}
