@@ -54,8 +54,10 @@ func union(a, b *set) *set {
 	return out.seal()
 }
 
-// contentVersion hashes a resource's deterministic encoding.
-func contentVersion(b []byte) string { return strconv.FormatUint(xxhash.Sum64(b), 16) }
+// contentVersion hashes a resource's deterministic encoding exactly as
+// go-control-plane does for the versions it sends delta clients, so that a
+// client reconnecting with the versions it holds is sent nothing unchanged.
+func contentVersion(b []byte) string { return cachev3.HashResource(b) }
 
 // Snapshot is an immutable, validated, versioned set of resources for one
 // role.
