@@ -154,4 +154,3 @@ func TestUnknownRoleIsRefused(t *testing.T) {
 		t.Errorf("a node with role router got %v, want the stream refused naming the role", err)
 	}
 }
-

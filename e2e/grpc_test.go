@@ -223,4 +223,3 @@ func TestServiceAddedAndRemovedWhileConnected(t *testing.T) {
 		t.Errorf("reviews was disturbed by the removal: %v", err)
 	}
 }
-
