@@ -87,7 +87,7 @@ func pos(file string, line int) string {
 
 var (
 	unknownFieldRE = regexp.MustCompile("^field (.+) not found in type .+$")
-	constructRE    = regexp.MustCompile("^cannot construct !!(\\w+) `(.*)` into (.+)$")
+	constructRE    = regexp.MustCompile("^cannot construct !!(\\w+)(?: `(.*)`)? into (.+)$")
 )
 
 // friendly rewrites the YAML library's messages in the configuration's terms
@@ -97,6 +97,9 @@ func friendly(msg string) string {
 		return fmt.Sprintf("unknown field %q", m[1])
 	}
 	if m := constructRE.FindStringSubmatch(msg); m != nil {
+		if m[2] == "" {
+			return fmt.Sprintf("want %s, got %s", goTypeWord(m[3]), yamlTagWord(m[1]))
+		}
 		return fmt.Sprintf("want %s, got %s %q", goTypeWord(m[3]), yamlTagWord(m[1]), m[2])
 	}
 	return msg

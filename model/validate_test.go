@@ -1,0 +1,143 @@
+package model
+
+import (
+	"strings"
+	"testing"
+)
+
+// valid is a small configuration that passes Validate; each case below
+// breaks one rule of it.
+func valid() *Config {
+	c := &Config{
+		Lanes: []Lane{{Name: "canary", Weight: 1000, Sticky: &Sticky{Header: "x-user-id"}}},
+		Services: []Service{{
+			Name: "reviews", Port: 9080, Protocol: ProtocolGRPC,
+			Versions: []Version{
+				{Name: "v1", Endpoints: []Endpoint{{Address: "10.0.0.1"}}},
+				{Name: "v2", Lane: "canary", Endpoints: []Endpoint{{Address: "10.0.0.2"}}},
+			},
+			Weights: map[string]Weight{"v1": 9000, "v2": 1000},
+			Policy:  Policy{LoadBalancer: LBRingHash, HashOn: &HashOn{Header: "x-user-id"}, Retries: &Retries{Attempts: 2}},
+		}},
+		Gateways: []Gateway{{Name: "public", Port: 8080, Routes: []GatewayRoute{{
+			Match: RouteMatch{PathPrefix: "/"}, Service: ServiceRef{Name: "reviews"},
+		}}}},
+	}
+	c.Normalize()
+	return c
+}
+
+func TestValidConfigPasses(t *testing.T) {
+	if err := Validate(valid()); err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+}
+
+func TestValidateReportsEachRule(t *testing.T) {
+	cases := []struct {
+		name  string
+		break_ func(c *Config)
+		want  string
+	}{
+		{"lane named stable", func(c *Config) { c.Lanes[0].Name = StableLane }, "implicit baseline lane"},
+		{"duplicate lane", func(c *Config) { c.Lanes = append(c.Lanes, c.Lanes[0]) }, "lane canary: defined twice"},
+		{"lane weights over 100", func(c *Config) { c.Lanes = append(c.Lanes, Lane{Name: "b", Weight: 9500}) }, "weights add up to 105%"},
+		{"sticky with both keys", func(c *Config) { c.Lanes[0].Sticky.Cookie = "uid" }, "exactly one of header and cookie"},
+		{"match on the lane header", func(c *Config) {
+			c.Lanes[0].Match = []MatchRule{{Header: &NameValue{Name: "x-canary", Value: "1"}}}
+		}, "is the lane header"},
+		{"bad lane header", func(c *Config) { c.LaneHeader = "Host" }, "laneHeader"},
+		{"service port out of range", func(c *Config) { c.Services[0].Port = 70000 }, "port 70000 must be between 1 and 65535"},
+		{"bad protocol", func(c *Config) { c.Services[0].Protocol = "udp" }, `protocol "udp"`},
+		{"bad service name", func(c *Config) { c.Services[0].Name = "Reviews_1" }, "name \"Reviews_1\""},
+		{"duplicate service", func(c *Config) { c.Services = append(c.Services, c.Services[0]) }, "defined twice"},
+		{"two baselines", func(c *Config) { c.Services[0].Versions[1].Lane = "" }, "exactly one baseline version"},
+		{"undefined lane", func(c *Config) { c.Services[0].Versions[1].Lane = "blue" }, `lane "blue" is not defined`},
+		{"two versions in a lane", func(c *Config) {
+			c.Services[0].Versions = append(c.Services[0].Versions, Version{Name: "v3", Lane: "canary"})
+		}, "also served by version"},
+		{"endpoint not an IP", func(c *Config) { c.Services[0].Versions[0].Endpoints[0].Address = "db.local" }, "is not an IP address"},
+		{"duplicate endpoint", func(c *Config) {
+			v := &c.Services[0].Versions[0]
+			v.Endpoints = append(v.Endpoints, v.Endpoints[0])
+		}, "listed twice"},
+		{"endpoint weight", func(c *Config) { c.Services[0].Versions[0].Endpoints[0].Weight = 0 }, "endpoint weight 0"},
+		{"weights not 100", func(c *Config) { c.Services[0].Weights["v1"] = 8000 }, "weights add up to 90%, not 100%"},
+		{"weights name unknown version", func(c *Config) { c.Services[0].Weights = map[string]Weight{"v1": 5000, "v9": 5000} }, `version "v9"`},
+		{"bad load balancer", func(c *Config) { c.Services[0].Policy.LoadBalancer = "fastest" }, `loadBalancer "fastest"`},
+		{"hashOn without hashing", func(c *Config) { c.Services[0].Policy.LoadBalancer = LBRoundRobin }, "hashOn needs loadBalancer ring_hash or maglev"},
+		{"retries attempts", func(c *Config) { c.Services[0].Policy.Retries.Attempts = 0 }, "attempts 0"},
+		{"unknown retry condition", func(c *Config) { c.Services[0].Policy.Retries.RetryOn = []string{"sometimes"} }, `"sometimes" is not a known retry condition`},
+		{"negative timeout", func(c *Config) { c.Services[0].Policy.Timeout = -1 }, "timeout must not be negative"},
+		{"ejection over 100", func(c *Config) {
+			c.Services[0].Policy.OutlierDetection = &OutlierDetection{MaxEjectionPercent: 101}
+		}, "maxEjectionPercent 101"},
+		{"burst below rate", func(c *Config) {
+			c.Services[0].Policy.RateLimit = &RateLimit{RequestsPerSecond: 10, Burst: 5}
+		}, "burst 5 must be at least"},
+		{"tcp with retries", func(c *Config) {
+			c.Services[0].Protocol = ProtocolTCP
+			c.Gateways = nil
+			c.Services[0].Policy.HashOn = nil
+		}, "policy retries applies to HTTP requests"},
+		{"route to unknown service", func(c *Config) { c.Gateways[0].Routes[0].Service.Name = "nope" }, "service nope.default is not defined"},
+		{"route to tcp service", func(c *Config) {
+			c.Services[0].Protocol = ProtocolTCP
+			c.Services[0].Policy = Policy{}
+		}, "is a tcp service"},
+		{"route without path", func(c *Config) { c.Gateways[0].Routes[0].Match = RouteMatch{} }, "exactly one of pathPrefix and path"},
+		{"route path without slash", func(c *Config) { c.Gateways[0].Routes[0].Match.PathPrefix = "api" }, "must start with '/'"},
+		{"duplicate gateway port", func(c *Config) {
+			c.Gateways = append(c.Gateways, Gateway{Name: "other", Port: 8080})
+		}, "port 8080 is also used by gateway public"},
+		{"tcp port is the sidecar's", func(c *Config) {
+			c.Services = append(c.Services, Service{Name: "db", Namespace: "default", Port: DefaultSidecarPort, Protocol: ProtocolTCP,
+				Versions: []Version{{Name: "v1"}}})
+		}, "is the sidecar's outbound HTTP port"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := valid()
+			c.break_(cfg)
+			err := Validate(cfg)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("Validate = %v\nwant an error containing %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestValidateReportsEveryProblemSortedByPosition(t *testing.T) {
+	cfg := valid()
+	cfg.Services[0].Port = 0
+	cfg.Services[0].Origin = NewOrigin("b.yaml:3", map[string]string{"port": "b.yaml:5"})
+	cfg.Lanes[0].Name = StableLane
+	cfg.Lanes[0].Origin = NewOrigin("a.yaml:10", map[string]string{"name": "a.yaml:11"})
+	cfg.Gateways[0].Port = 0
+	cfg.Gateways[0].Origin = NewOrigin("a.yaml:2", nil)
+	errs := Errors(Validate(cfg))
+	var got []string
+	for _, e := range errs {
+		got = append(got, strings.SplitN(e.Error(), ": ", 2)[0])
+	}
+	// The version's lane is now undefined too; it has no position of its own.
+	want := []string{"<unknown>", "a.yaml:2", "a.yaml:11", "b.yaml:5"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("positions %v, want %v (errors: %v)", got, want, errs)
+	}
+}
+
+func TestOriginAtFallsBackToParents(t *testing.T) {
+	o := NewOrigin("f.yaml:3", map[string]string{"policy": "f.yaml:7", "policy.retries.attempts": "f.yaml:9", "match[1]": "f.yaml:12"})
+	for field, want := range map[string]string{
+		"policy.retries.attempts": "f.yaml:9", "policy.retries.retryOn": "f.yaml:7",
+		"match[1].header": "f.yaml:12", "port": "f.yaml:3",
+	} {
+		if got := o.At(field); got != want {
+			t.Errorf("At(%q) = %q, want %q", field, got, want)
+		}
+	}
+	if got := (Origin{}).At("x"); got != "<unknown>" {
+		t.Errorf("zero origin At = %q", got)
+	}
+}

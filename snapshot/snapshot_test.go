@@ -1,0 +1,185 @@
+package snapshot
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
+	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/graylane/graylane/model"
+	"github.com/graylane/graylane/translators"
+)
+
+// config has two HTTP services, one with a canary lane, and a gateway.
+func config(weightV2 model.Weight) *model.Config {
+	c := &model.Config{
+		Lanes: []model.Lane{{Name: "canary", Weight: 1000}},
+		Services: []model.Service{
+			{Name: "a", Port: 80, Versions: []model.Version{
+				{Name: "v1", Endpoints: []model.Endpoint{{Address: "10.0.0.1"}}},
+				{Name: "v2", Lane: "canary", Endpoints: []model.Endpoint{{Address: "10.0.0.2"}}},
+			}, Weights: map[string]model.Weight{"v1": model.WeightFull - weightV2, "v2": weightV2}},
+			{Name: "b", Port: 80, Versions: []model.Version{{Name: "v1", Endpoints: []model.Endpoint{{Address: "10.0.1.1"}}}}},
+		},
+		Gateways: []model.Gateway{{Name: "gw", Port: 8080, Routes: []model.GatewayRoute{{
+			Match: model.RouteMatch{PathPrefix: "/"}, Service: model.ServiceRef{Name: "a"},
+		}}}},
+	}
+	c.Normalize()
+	if err := model.Validate(c); err != nil {
+		panic(err)
+	}
+	return c
+}
+
+func translate(t *testing.T, c *model.Config, role model.Role) *translators.Resources {
+	t.Helper()
+	res, err := translators.Translate(c, role)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func build(t *testing.T, c *model.Config, role model.Role) *Snapshot {
+	t.Helper()
+	s, err := Build(translate(t, c, role))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestVersionsFollowContentOnly(t *testing.T) {
+	a, b := build(t, config(1000), model.RoleGRPC), build(t, config(1000), model.RoleGRPC)
+	for _, typ := range ServedTypes() {
+		if a.Version(typ) != b.Version(typ) {
+			t.Errorf("%s: same input, versions %s and %s", ShortName(TypeURL(typ)), a.Version(typ), b.Version(typ))
+		}
+	}
+	c := build(t, config(2000), model.RoleGRPC)
+	if c.Version(types.Route) == a.Version(types.Route) {
+		t.Error("a weight change did not change the routes' version")
+	}
+	for _, typ := range []types.ResponseType{types.Cluster, types.Endpoint, types.Listener} {
+		if c.Version(typ) != a.Version(typ) {
+			t.Errorf("a weight change moved the %s version", ShortName(TypeURL(typ)))
+		}
+	}
+}
+
+func TestBuildRejectsInvalidResources(t *testing.T) {
+	res := translate(t, config(0), model.RoleSidecar)
+	res.Clusters[0].LbPolicy = clusterv3.Cluster_LbPolicy(999)
+	_, err := Build(res)
+	if err == nil || !strings.Contains(err.Error(), "LbPolicy") {
+		t.Errorf("Build = %v, want the invalid load balancer reported", err)
+	}
+}
+
+func TestBuildFollowsAPIListenerReferences(t *testing.T) {
+	res := translate(t, config(0), model.RoleGRPC)
+	// Drop the route configuration only an API listener refers to.
+	res.Routes = res.Routes[1:]
+	_, err := Build(res)
+	if err == nil || !strings.Contains(err.Error(), `route configuration "a.default:80" is referenced but not generated`) {
+		t.Errorf("Build = %v, want the missing route configuration of the API listener", err)
+	}
+}
+
+func TestBuildReportsDanglingReferences(t *testing.T) {
+	res := translate(t, config(1000), model.RoleSidecar)
+	res.Endpoints = res.Endpoints[1:]                 // a cluster without endpoints
+	res.Clusters = res.Clusters[:len(res.Clusters)-1] // a route to a missing cluster
+	_, err := Build(res)
+	for _, want := range []string{`endpoints "a.default:80/v1" is referenced but not generated`, `cluster "b.default:80/v1" is referenced but not generated`, `endpoints "b.default:80/v1" is generated but nothing refers to it`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Build = %v\nwant %q", err, want)
+		}
+	}
+}
+
+func TestStagesMakeBeforeBreak(t *testing.T) {
+	small, big := build(t, withoutB(config(0)), model.RoleSidecar), build(t, config(0), model.RoleSidecar)
+	if got := Stages(nil, small); len(got) != 1 || got[0] != small {
+		t.Errorf("first publish: %d stages", len(got))
+	}
+	if got := Stages(big, big); len(got) != 0 {
+		t.Errorf("identical snapshot: %d stages, want none", len(got))
+	}
+	assertOrder(t, "adding", Stages(small, big), small, []types.ResponseType{types.Cluster, types.Endpoint, types.Route})
+	removal := Stages(big, small)
+	assertOrder(t, "removing", removal, big, []types.ResponseType{types.Route, types.Cluster, types.Endpoint})
+	if last := removal[len(removal)-1]; last.Version(types.Cluster) != small.Version(types.Cluster) {
+		t.Error("the last stage is not the new snapshot")
+	}
+}
+
+// assertOrder checks that each stage changes exactly the next type of want.
+func assertOrder(t *testing.T, what string, stages []*Snapshot, from *Snapshot, want []types.ResponseType) {
+	t.Helper()
+	if len(stages) != len(want) {
+		t.Fatalf("%s: %d stages, want %d", what, len(stages), len(want))
+	}
+	prev := from
+	for i, s := range stages {
+		for _, typ := range ServedTypes() {
+			changed := s.Version(typ) != prev.Version(typ)
+			if changed != (typ == want[i]) {
+				t.Errorf("%s: stage %d changes %s: %v", what, i+1, ShortName(TypeURL(typ)), changed)
+			}
+		}
+		prev = s
+	}
+}
+
+func withoutB(c *model.Config) *model.Config {
+	c.Services = c.Services[:1]
+	return c
+}
+
+func TestCachePublishOnlyOnChange(t *testing.T) {
+	c := NewCache(nil)
+	snap := build(t, config(0), model.RoleEdge)
+	for i, want := range []bool{true, false} {
+		changed, err := c.Publish(context.Background(), model.RoleEdge, snap)
+		if err != nil || changed != want {
+			t.Errorf("publish %d: changed %v, %v; want %v", i+1, changed, err, want)
+		}
+	}
+	if c.Current(model.RoleEdge) != snap || c.Current(model.RoleGRPC) != nil {
+		t.Error("Current does not return what was published")
+	}
+}
+
+func TestRoleOf(t *testing.T) {
+	md := func(role string) *structpb.Struct {
+		s, _ := structpb.NewStruct(map[string]any{"role": role})
+		return s
+	}
+	cases := []struct {
+		node *corev3.Node
+		want model.Role
+		err  bool
+	}{
+		{&corev3.Node{UserAgentName: "gRPC Go"}, model.RoleGRPC, false},
+		{&corev3.Node{UserAgentName: "gRPC Java"}, model.RoleGRPC, false},
+		{&corev3.Node{UserAgentName: "envoy"}, model.RoleSidecar, false},
+		{&corev3.Node{UserAgentName: "envoy", Metadata: md("edge")}, model.RoleEdge, false},
+		{&corev3.Node{UserAgentName: "gRPC Go", Metadata: md("sidecar")}, model.RoleSidecar, false},
+		{&corev3.Node{Metadata: md("gateway")}, "", true},
+	}
+	for _, c := range cases {
+		got, err := RoleOf(c.node)
+		if got != c.want || (err != nil) != c.err {
+			t.Errorf("RoleOf(%v) = %q, %v", c.node, got, err)
+		}
+		if want := string(c.want); !c.err && (RoleHash{}).ID(c.node) != want {
+			t.Errorf("RoleHash(%v) = %q", c.node, (RoleHash{}).ID(c.node))
+		}
+	}
+}
