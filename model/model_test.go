@@ -103,4 +103,3 @@ func TestParseRole(t *testing.T) {
 		t.Error("ParseRole accepted router")
 	}
 }
-

@@ -35,9 +35,9 @@ func TestValidConfigPasses(t *testing.T) {
 
 func TestValidateReportsEachRule(t *testing.T) {
 	cases := []struct {
-		name  string
+		name   string
 		break_ func(c *Config)
-		want  string
+		want   string
 	}{
 		{"lane named stable", func(c *Config) { c.Lanes[0].Name = StableLane }, "implicit baseline lane"},
 		{"duplicate lane", func(c *Config) { c.Lanes = append(c.Lanes, c.Lanes[0]) }, "lane canary: defined twice"},

@@ -3,6 +3,8 @@ package snapshot
 import (
 	"errors"
 	"fmt"
+	"runtime"
+	"sync"
 
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
@@ -20,14 +22,23 @@ type validator interface {
 // resolves, and versions each type by its content. It returns every problem
 // found, or a snapshot ready to publish.
 func Build(res *translators.Resources) (*Snapshot, error) {
-	b := &builder{}
 	snap := &Snapshot{}
-	snap.sets[types.Cluster] = b.add(toResources(res.Clusters))
-	snap.sets[types.Endpoint] = b.add(toResources(res.Endpoints))
-	snap.sets[types.Listener] = b.add(toResources(res.Listeners))
-	snap.sets[types.Route] = b.add(toResources(res.Routes))
-	snap.sets[types.ExtensionConfig] = b.add(toResources(res.ExtensionConfigs))
-	if err := errors.Join(b.errs...); err != nil {
+	var errs []error
+	for _, in := range []struct {
+		t   types.ResponseType
+		all []types.Resource
+	}{
+		{types.Cluster, toResources(res.Clusters)},
+		{types.Endpoint, toResources(res.Endpoints)},
+		{types.Listener, toResources(res.Listeners)},
+		{types.Route, toResources(res.Routes)},
+		{types.ExtensionConfig, toResources(res.ExtensionConfigs)},
+	} {
+		s, err := newSetOf(in.all)
+		snap.sets[in.t] = s
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	if err := checkReferences(snap); err != nil {
@@ -44,36 +55,62 @@ func toResources[T types.Resource](in []T) []types.Resource {
 	return out
 }
 
-type builder struct {
-	errs []error
+// hashed is a resource's name and content version, or why it has none.
+type hashed struct {
+	name    string
+	version string
+	err     error
 }
 
-// add validates, names and hashes resources of one type.
-func (b *builder) add(resources []types.Resource) *set {
+// newSetOf validates, names and hashes resources of one type, on every core.
+func newSetOf(resources []types.Resource) (*set, error) {
+	out := make([]hashed, len(resources))
+	workers := min(runtime.GOMAXPROCS(0), len(resources)/64+1)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(resources); i += workers {
+				out[i] = hash(resources[i])
+			}
+		}()
+	}
+	wg.Wait()
 	s := newSet()
-	for _, r := range resources {
-		name := cachev3.GetResourceName(r)
-		if err := validate(r); err != nil {
-			b.errs = append(b.errs, fmt.Errorf("%s %q: %w", r.ProtoReflect().Descriptor().Name(), name, err))
-			continue
+	var errs []error
+	for i, h := range out {
+		switch _, dup := s.items[h.name]; {
+		case h.err != nil:
+			errs = append(errs, h.err)
+		case dup:
+			errs = append(errs, fmt.Errorf("%s %q: generated twice", typeName(resources[i]), h.name))
+		default:
+			s.add(h.name, resources[i], h.version)
 		}
-		if _, dup := s.items[name]; dup {
-			b.errs = append(b.errs, fmt.Errorf("%s %q: generated twice", r.ProtoReflect().Descriptor().Name(), name))
-			continue
-		}
-		bytes, err := proto.MarshalOptions{Deterministic: true}.Marshal(r)
-		if err != nil {
-			b.errs = append(b.errs, fmt.Errorf("%s %q: %w", r.ProtoReflect().Descriptor().Name(), name, err))
-			continue
-		}
-		s.add(name, r, contentVersion(bytes))
 	}
-	return s.seal()
+	return s.seal(), errors.Join(errs...)
 }
 
-func validate(r types.Resource) error {
-	if v, ok := r.(validator); ok {
-		return v.ValidateAll()
+// hash validates one resource and hashes its deterministic encoding.
+func hash(r types.Resource) hashed {
+	h := hashed{name: cachev3.GetResourceName(r)}
+	v, ok := r.(validator)
+	if !ok {
+		h.err = fmt.Errorf("%s %q: resource has no validation", typeName(r), h.name)
+		return h
 	}
-	return errors.New("resource has no validation")
+	if err := v.ValidateAll(); err != nil {
+		h.err = fmt.Errorf("%s %q: %w", typeName(r), h.name, err)
+		return h
+	}
+	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(r)
+	if err != nil {
+		h.err = fmt.Errorf("%s %q: %w", typeName(r), h.name, err)
+		return h
+	}
+	h.version = contentVersion(b)
+	return h
 }
+
+func typeName(r types.Resource) string { return string(r.ProtoReflect().Descriptor().Name()) }

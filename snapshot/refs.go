@@ -3,7 +3,6 @@ package snapshot
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
@@ -47,20 +46,26 @@ func checkReferences(s *Snapshot) error {
 }
 
 // match reports referenced names that do not exist and, when exact, existing
-// resources nothing refers to.
+// resources nothing refers to, in name order.
 func (r *refs) match(kind string, referenced map[string]bool, have map[string]types.Resource, exact bool) {
-	for _, name := range slices.Sorted(maps.Keys(referenced)) {
+	var missing, unused []string
+	for name := range referenced {
 		if _, ok := have[name]; !ok {
-			r.errs = append(r.errs, fmt.Errorf("%s %q is referenced but not generated", kind, name))
+			missing = append(missing, name)
 		}
 	}
-	if !exact {
-		return
-	}
-	for _, name := range slices.Sorted(maps.Keys(have)) {
-		if !referenced[name] {
-			r.errs = append(r.errs, fmt.Errorf("%s %q is generated but nothing refers to it", kind, name))
+	if exact && len(have) != len(referenced)-len(missing) {
+		for name := range have {
+			if !referenced[name] {
+				unused = append(unused, name)
+			}
 		}
+	}
+	for _, name := range slices.Sorted(slices.Values(missing)) {
+		r.errs = append(r.errs, fmt.Errorf("%s %q is referenced but not generated", kind, name))
+	}
+	for _, name := range slices.Sorted(slices.Values(unused)) {
+		r.errs = append(r.errs, fmt.Errorf("%s %q is generated but nothing refers to it", kind, name))
 	}
 }
 

@@ -2,6 +2,8 @@ package snapshot
 
 import (
 	"context"
+	"fmt"
+	"github.com/graylane/graylane/internal/benchconfig"
 	"strings"
 	"testing"
 
@@ -180,6 +182,26 @@ func TestRoleOf(t *testing.T) {
 		}
 		if want := string(c.want); !c.err && (RoleHash{}).ID(c.node) != want {
 			t.Errorf("RoleHash(%v) = %q", c.node, (RoleHash{}).ID(c.node))
+		}
+	}
+}
+
+func BenchmarkBuild(b *testing.B) {
+	for _, n := range []int{1000} {
+		cfg := benchconfig.Generate(n)
+		for _, role := range model.AllRoles() {
+			res, err := translators.Translate(cfg, role)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Run(fmt.Sprintf("services=%d/role=%s", n, role), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := Build(res); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
 		}
 	}
 }

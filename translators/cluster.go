@@ -1,13 +1,10 @@
 package translators
 
 import (
-	"cmp"
-
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	upstreamhttpv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/upstreams/http/v3"
-	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/graylane/graylane/model"
@@ -18,32 +15,32 @@ import (
 const httpProtocolOptionsKey = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
 
 // addService adds a cluster and its endpoints for every version of s.
-func (t *translator) addService(s *model.Service) {
+func (t *translator) addService(s *svc) {
+	cb, od := circuitBreakers(s.Policy.CircuitBreaker), outlierDetection(s.Policy.OutlierDetection)
 	for i := range s.Versions {
-		v := &s.Versions[i]
-		name := ClusterName(s, v)
-		t.out.Clusters = append(t.out.Clusters, t.cluster(s, name))
-		t.out.Endpoints = append(t.out.Endpoints, loadAssignment(name, v))
+		name := s.clusters[i]
+		t.out.Clusters = append(t.out.Clusters, t.cluster(s, name, cb, od))
+		t.out.Endpoints = append(t.out.Endpoints, loadAssignment(name, &s.Versions[i]))
 	}
 }
 
-func (t *translator) cluster(s *model.Service, name string) *clusterv3.Cluster {
-	p := &s.Policy
+// cluster is one version's cluster; its versions share cb and od.
+func (t *translator) cluster(s *svc, name string, cb *clusterv3.CircuitBreakers, od *clusterv3.OutlierDetection) *clusterv3.Cluster {
 	c := &clusterv3.Cluster{
 		Name:                 name,
 		ClusterDiscoveryType: &clusterv3.Cluster_Type{Type: clusterv3.Cluster_EDS},
-		EdsClusterConfig:     &clusterv3.Cluster_EdsClusterConfig{EdsConfig: adsSource(), ServiceName: name},
-		LbPolicy:             t.lbPolicy(p.LoadBalancer),
-		CircuitBreakers:      circuitBreakers(p.CircuitBreaker),
-		OutlierDetection:     outlierDetection(p.OutlierDetection),
+		EdsClusterConfig:     &clusterv3.Cluster_EdsClusterConfig{EdsConfig: t.shared.ads, ServiceName: name},
+		LbPolicy:             t.lbPolicy(s.Policy.LoadBalancer),
+		CircuitBreakers:      cb,
+		OutlierDetection:     od,
 	}
 	if t.role == model.RoleGRPC {
 		return c // proxyless clients ignore the Envoy-only settings below
 	}
 	c.AltStatName = statName(name)
-	c.ConnectTimeout = durationOrNil(p.ConnectTimeout)
+	c.ConnectTimeout = durationOrNil(s.Policy.ConnectTimeout)
 	if s.Protocol == model.ProtocolGRPC {
-		c.TypedExtensionProtocolOptions = map[string]*anypb.Any{httpProtocolOptionsKey: t.anyOf(http2Options())}
+		c.TypedExtensionProtocolOptions = t.shared.http2
 	}
 	return c
 }
@@ -108,32 +105,41 @@ func outlierDetection(od *model.OutlierDetection) *clusterv3.OutlierDetection {
 	}
 }
 
-// loadAssignment groups a version's endpoints by zone. Each locality weighs
-// the sum of its endpoints' weights: proxyless gRPC clients drop localities
-// without a weight.
+// loadAssignment groups a version's endpoints (sorted by zone) into one
+// locality per zone. Each locality weighs the sum of its endpoints' weights:
+// proxyless gRPC clients drop localities without a weight.
 func loadAssignment(name string, v *model.Version) *endpointv3.ClusterLoadAssignment {
 	cla := &endpointv3.ClusterLoadAssignment{ClusterName: name}
-	var current *endpointv3.LocalityLbEndpoints
-	var weight uint32
-	for i := range v.Endpoints {
-		e := &v.Endpoints[i] // sorted by zone
-		if current == nil || current.GetLocality().GetZone() != e.Zone {
-			current = &endpointv3.LocalityLbEndpoints{Locality: &corev3.Locality{Zone: e.Zone}}
-			cla.Endpoints = append(cla.Endpoints, current)
-			weight = 0
+	eps := v.Endpoints
+	for start := 0; start < len(eps); {
+		end, weight := start, uint32(0)
+		for ; end < len(eps) && eps[end].Zone == eps[start].Zone; end++ {
+			weight += eps[end].Weight
 		}
-		weight += e.Weight
-		current.LoadBalancingWeight = wrapperspb.UInt32(weight)
-		current.LbEndpoints = append(current.LbEndpoints, lbEndpoint(e))
+		loc := &endpointv3.LocalityLbEndpoints{
+			Locality:            &corev3.Locality{Zone: eps[start].Zone},
+			LoadBalancingWeight: wrapperspb.UInt32(weight),
+			LbEndpoints:         make([]*endpointv3.LbEndpoint, 0, end-start),
+		}
+		for i := start; i < end; i++ {
+			loc.LbEndpoints = append(loc.LbEndpoints, lbEndpoint(&eps[i]))
+		}
+		cla.Endpoints = append(cla.Endpoints, loc)
+		start = end
 	}
 	return cla
 }
 
+// lbEndpoint is one endpoint; a weight of 1, every proxy's default, is
+// left out.
 func lbEndpoint(e *model.Endpoint) *endpointv3.LbEndpoint {
-	return &endpointv3.LbEndpoint{
+	lb := &endpointv3.LbEndpoint{
 		HostIdentifier: &endpointv3.LbEndpoint_Endpoint{Endpoint: &endpointv3.Endpoint{
 			Address: socketAddress(e.Address, e.Port),
 		}},
-		LoadBalancingWeight: wrapperspb.UInt32(cmp.Or(e.Weight, 1)),
 	}
+	if e.Weight > 1 {
+		lb.LoadBalancingWeight = wrapperspb.UInt32(e.Weight)
+	}
+	return lb
 }

@@ -21,19 +21,19 @@ func (t *translator) edge() {
 	used := map[string]bool{}
 	for i := range t.cfg.Gateways {
 		g := &t.cfg.Gateways[i]
-		var services []*model.Service
+		var services []*svc
 		vh := &routev3.VirtualHost{Name: g.Name, Domains: []string{"*"}}
 		for j := range g.Routes {
 			r := &g.Routes[j]
-			s := t.cfg.Service(r.Service)
+			s := t.service(r.Service)
 			if s == nil {
 				t.fail(fmt.Errorf("gateway %s: route %d: service %s is not defined", g.Name, j+1, r.Service))
 				continue
 			}
 			services = append(services, s)
 			vh.Routes = append(vh.Routes, t.gatewayRoutes(s, r, routeName(g, j, s))...)
-			if !used[s.Key()] {
-				used[s.Key()] = true
+			if !used[s.key] {
+				used[s.key] = true
 				t.addService(s)
 			}
 		}
@@ -46,7 +46,7 @@ func (t *translator) edge() {
 // gatewayRoutes are a gateway route's lane routes. A rate limit sits on
 // each of them: a gateway's virtual host spans services, so each route (and
 // lane) has a bucket of its own.
-func (t *translator) gatewayRoutes(s *model.Service, r *model.GatewayRoute, name string) []*routev3.Route {
+func (t *translator) gatewayRoutes(s *svc, r *model.GatewayRoute, name string) []*routev3.Route {
 	routes := t.serviceRoutes(s, gatewayMatch(r), name)
 	if cfg := t.rateLimitConfig(s); cfg != nil {
 		for _, rt := range routes {
@@ -56,14 +56,14 @@ func (t *translator) gatewayRoutes(s *model.Service, r *model.GatewayRoute, name
 	return routes
 }
 
-func routeName(g *model.Gateway, i int, s *model.Service) string {
-	return g.Name + "/" + itoa(i+1) + "/" + s.Key()
+func routeName(g *model.Gateway, i int, s *svc) string {
+	return g.Name + "/" + itoa(i+1) + "/" + s.key
 }
 
 // edgeHCM is a gateway's connection manager, set up as Envoy recommends for
 // an edge proxy: the client address is the remote address, and paths are
 // normalized before routing.
-func (t *translator) edgeHCM(g *model.Gateway, name string, services []*model.Service) *hcmv3.HttpConnectionManager {
+func (t *translator) edgeHCM(g *model.Gateway, name string, services []*svc) *hcmv3.HttpConnectionManager {
 	var extra []*hcmv3.HttpFilter
 	if t.opts.edgeFilters != nil {
 		filters, ecds, err := t.opts.edgeFilters.EdgeFilters(t.cfg, g)
@@ -71,7 +71,7 @@ func (t *translator) edgeHCM(g *model.Gateway, name string, services []*model.Se
 		extra = filters
 		t.out.ExtensionConfigs = append(t.out.ExtensionConfigs, ecds...)
 	}
-	m := hcm(name, name, t.envoyFilters(services, extra...))
+	m := t.hcm(name, name, t.envoyFilters(services, extra...))
 	m.UseRemoteAddress = wrapperspb.Bool(true)
 	m.NormalizePath = wrapperspb.Bool(true)
 	m.MergeSlashes = true

@@ -10,14 +10,13 @@ import (
 // listener named after the service key (the client dials xds:///KEY) with a
 // route configuration of the same name, and the service's clusters.
 func (t *translator) grpc() {
-	for i := range t.cfg.Services {
-		s := &t.cfg.Services[i]
+	for _, s := range t.services {
 		if !s.Protocol.IsHTTP() {
 			continue
 		}
 		t.addService(s)
-		key := s.Key()
-		m := hcm(key, key, []*hcmv3.HttpFilter{t.routerFilter()})
+		key := s.key
+		m := t.hcm(key, key, []*hcmv3.HttpFilter{t.shared.router})
 		t.out.Listeners = append(t.out.Listeners, &listenerv3.Listener{
 			Name:        key,
 			ApiListener: &listenerv3.ApiListener{ApiListener: t.anyOf(m)},

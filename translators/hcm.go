@@ -6,7 +6,6 @@ import (
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	localratelimitv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/local_ratelimit/v3"
-	routerv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	typev3 "github.com/envoyproxy/go-control-plane/envoy/type/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/wellknown"
@@ -22,23 +21,15 @@ import (
 const localRateLimitFilter = "envoy.filters.http.local_ratelimit"
 
 // hcm is an HTTP connection manager that takes its routes from RDS.
-func hcm(statPrefix, routeConfig string, filters []*hcmv3.HttpFilter) *hcmv3.HttpConnectionManager {
+func (t *translator) hcm(statPrefix, routeConfig string, filters []*hcmv3.HttpFilter) *hcmv3.HttpConnectionManager {
 	return &hcmv3.HttpConnectionManager{
 		StatPrefix: statPrefix,
 		CodecType:  hcmv3.HttpConnectionManager_AUTO,
 		RouteSpecifier: &hcmv3.HttpConnectionManager_Rds{Rds: &hcmv3.Rds{
-			ConfigSource:    adsSource(),
+			ConfigSource:    t.shared.ads,
 			RouteConfigName: routeConfig,
 		}},
 		HttpFilters: filters,
-	}
-}
-
-// routerFilter is the last filter of every chain.
-func (t *translator) routerFilter() *hcmv3.HttpFilter {
-	return &hcmv3.HttpFilter{
-		Name:       wellknown.Router,
-		ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: t.anyOf(&routerv3.Router{})},
 	}
 }
 
@@ -55,21 +46,21 @@ func (t *translator) rateLimitFilter() *hcmv3.HttpFilter {
 
 // rateLimitConfig is the per-filter configuration that applies a service's
 // rate limit where it is attached (a virtual host or a route), or nil.
-func (t *translator) rateLimitConfig(s *model.Service) map[string]*anypb.Any {
+func (t *translator) rateLimitConfig(s *svc) map[string]*anypb.Any {
 	if s.Policy.RateLimit == nil {
 		return nil
 	}
-	return map[string]*anypb.Any{localRateLimitFilter: t.anyOf(localRateLimit(s, s.Policy.RateLimit))}
+	return map[string]*anypb.Any{localRateLimitFilter: t.anyOf(localRateLimit(s.key, s.Policy.RateLimit))}
 }
 
 // localRateLimit is a token bucket of burst tokens, refilled with
 // requestsPerSecond every second, enforced on every request.
-func localRateLimit(s *model.Service, rl *model.RateLimit) *localratelimitv3.LocalRateLimit {
+func localRateLimit(key string, rl *model.RateLimit) *localratelimitv3.LocalRateLimit {
 	all := &corev3.RuntimeFractionalPercent{DefaultValue: &typev3.FractionalPercent{
 		Numerator: 100, Denominator: typev3.FractionalPercent_HUNDRED,
 	}}
 	return &localratelimitv3.LocalRateLimit{
-		StatPrefix: statName(s.Key()),
+		StatPrefix: statName(key),
 		TokenBucket: &typev3.TokenBucket{
 			MaxTokens:     rl.Burst,
 			TokensPerFill: wrapperspb.UInt32(rl.RequestsPerSecond),
@@ -82,15 +73,15 @@ func localRateLimit(s *model.Service, rl *model.RateLimit) *localratelimitv3.Loc
 
 // envoyFilters is the filter chain of an Envoy listener: extra filters, the
 // rate limit filter when some service needs it, then the router.
-func (t *translator) envoyFilters(services []*model.Service, extra ...*hcmv3.HttpFilter) []*hcmv3.HttpFilter {
+func (t *translator) envoyFilters(services []*svc, extra ...*hcmv3.HttpFilter) []*hcmv3.HttpFilter {
 	filters := extra
 	for _, s := range services {
 		if s.Policy.RateLimit != nil {
-			filters = append(filters, t.rateLimitFilter())
+			filters = append(filters, t.shared.rateLimitHTTP)
 			break
 		}
 	}
-	return append(filters, t.routerFilter())
+	return append(filters, t.shared.router)
 }
 
 // httpListener is an Envoy listener on ip:port running m.

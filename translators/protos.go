@@ -28,14 +28,6 @@ func MarshalAny(m proto.Message) (*anypb.Any, error) {
 	return &anypb.Any{TypeUrl: "type.googleapis.com/" + string(m.ProtoReflect().Descriptor().FullName()), Value: b}, nil
 }
 
-// adsSource is the config source that says "over the same ADS stream".
-func adsSource() *corev3.ConfigSource {
-	return &corev3.ConfigSource{
-		ResourceApiVersion:    corev3.ApiVersion_V3,
-		ConfigSourceSpecifier: &corev3.ConfigSource_Ads{Ads: &corev3.AggregatedConfigSource{}},
-	}
-}
-
 // durationOrNil returns nil for a zero duration (the proxy's default).
 func durationOrNil(d time.Duration) *durationpb.Duration {
 	if d == 0 {

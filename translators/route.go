@@ -17,21 +17,26 @@ import (
 // (lane header equal to the lane), then any other lane header to the
 // baseline, then untagged requests split by weight. name prefixes the
 // routes' names.
-func (t *translator) serviceRoutes(s *model.Service, base func() *routev3.RouteMatch, name string) []*routev3.Route {
-	var routes []*routev3.Route
-	for _, v := range s.LaneVersions() {
+func (t *translator) serviceRoutes(s *svc, base func() *routev3.RouteMatch, name string) []*routev3.Route {
+	p := t.routePolicy(s)
+	routes := make([]*routev3.Route, 0, len(s.Versions)+1)
+	for i := range s.Versions {
+		v := &s.Versions[i]
+		if v.Lane == "" {
+			continue
+		}
 		m := base()
-		m.Headers = append(m.Headers, t.laneHeaderIs(v.Lane))
-		routes = append(routes, t.route(s, name+"/lane/"+v.Lane, m, []target{{ClusterName(s, v), model.WeightFull}}))
+		m.Headers = append(m.Headers, t.shared.laneIs[v.Lane])
+		routes = append(routes, p.route(name+"/lane/"+v.Lane, m, []target{{s.clusters[i], model.WeightFull}}))
 	}
-	baseline := []target{{ClusterName(s, s.Baseline()), model.WeightFull}}
+	baseline := []target{{s.clusters[s.baseline], model.WeightFull}}
 	split := splitTargets(s)
 	if len(routes) > 0 || !sameTargets(split, baseline) {
 		m := base()
-		m.Headers = append(m.Headers, t.laneHeaderPresent())
-		routes = append(routes, t.route(s, name+"/tagged", m, baseline))
+		m.Headers = append(m.Headers, t.shared.laneTagged)
+		routes = append(routes, p.route(name+"/tagged", m, baseline))
 	}
-	return append(routes, t.route(s, name+"/untagged", base(), split))
+	return append(routes, p.route(name+"/untagged", base(), split))
 }
 
 // target is a cluster and its share of a route's traffic.
@@ -42,14 +47,14 @@ type target struct {
 
 // splitTargets is where untagged requests go: the service's weights, or all
 // to the baseline. Versions with no weight are left out.
-func splitTargets(s *model.Service) []target {
+func splitTargets(s *svc) []target {
 	if len(s.Weights) == 0 {
-		return []target{{ClusterName(s, s.Baseline()), model.WeightFull}}
+		return []target{{s.clusters[s.baseline], model.WeightFull}}
 	}
 	var out []target
 	for i := range s.Versions { // sorted by name
 		if w := s.Weights[s.Versions[i].Name]; w > 0 {
-			out = append(out, target{ClusterName(s, &s.Versions[i]), w})
+			out = append(out, target{s.clusters[i], w})
 		}
 	}
 	return out
@@ -83,30 +88,38 @@ func (t *translator) laneHeaderPresent() *routev3.HeaderMatcher {
 	}
 }
 
-func (t *translator) route(s *model.Service, name string, m *routev3.RouteMatch, to []target) *routev3.Route {
-	return &routev3.Route{
-		Name:   name,
-		Match:  m,
-		Action: &routev3.Route_Route{Route: t.routeAction(s, to)},
-	}
+// routePolicy is the part of a route action every route of a service
+// shares, built once per service.
+type routePolicy struct {
+	hash              []*routev3.RouteAction_HashPolicy
+	retry             *routev3.RetryPolicy
+	timeout           *durationpb.Duration
+	maxStreamDuration *routev3.RouteAction_MaxStreamDuration
 }
 
-func (t *translator) routeAction(s *model.Service, to []target) *routev3.RouteAction {
+func (t *translator) routePolicy(s *svc) routePolicy {
+	p := routePolicy{hash: hashPolicy(s.Policy.HashOn), retry: t.retryPolicy(s.Policy.Retries)}
+	t.timeout(&p, s.Policy.Timeout)
+	return p
+}
+
+func (p routePolicy) route(name string, m *routev3.RouteMatch, to []target) *routev3.Route {
 	a := &routev3.RouteAction{
-		HashPolicy:  hashPolicy(s.Policy.HashOn),
-		RetryPolicy: t.retryPolicy(s.Policy.Retries),
+		HashPolicy:        p.hash,
+		RetryPolicy:       p.retry,
+		Timeout:           p.timeout,
+		MaxStreamDuration: p.maxStreamDuration,
 	}
 	if len(to) == 1 {
 		a.ClusterSpecifier = &routev3.RouteAction_Cluster{Cluster: to[0].cluster}
 	} else {
 		a.ClusterSpecifier = &routev3.RouteAction_WeightedClusters{WeightedClusters: weightedClusters(to)}
 	}
-	t.timeout(a, s.Policy.Timeout)
-	return a
+	return &routev3.Route{Name: name, Match: m, Action: &routev3.Route_Route{Route: a}}
 }
 
 func weightedClusters(to []target) *routev3.WeightedCluster {
-	wc := &routev3.WeightedCluster{}
+	wc := &routev3.WeightedCluster{Clusters: make([]*routev3.WeightedCluster_ClusterWeight, 0, len(to))}
 	for _, tg := range to {
 		wc.Clusters = append(wc.Clusters, &routev3.WeightedCluster_ClusterWeight{
 			Name:   tg.cluster,
@@ -118,15 +131,15 @@ func weightedClusters(to []target) *routev3.WeightedCluster {
 
 // timeout sets the request timeout. Proxyless gRPC clients read it from
 // max_stream_duration; Envoy from the route timeout.
-func (t *translator) timeout(a *routev3.RouteAction, d time.Duration) {
+func (t *translator) timeout(p *routePolicy, d time.Duration) {
 	if d == 0 {
 		return
 	}
 	if t.role == model.RoleGRPC {
-		a.MaxStreamDuration = &routev3.RouteAction_MaxStreamDuration{MaxStreamDuration: durationpb.New(d)}
+		p.maxStreamDuration = &routev3.RouteAction_MaxStreamDuration{MaxStreamDuration: durationpb.New(d)}
 		return
 	}
-	a.Timeout = durationpb.New(d)
+	p.timeout = durationpb.New(d)
 }
 
 func hashPolicy(h *model.HashOn) []*routev3.RouteAction_HashPolicy {

@@ -9,8 +9,6 @@ import (
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	tcpproxyv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/tcp_proxy/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/wellknown"
-
-	"github.com/graylane/graylane/model"
 )
 
 // sidecarAddress is where a sidecar listens for its application's
@@ -21,10 +19,10 @@ const sidecarAddress = "127.0.0.1"
 // Host to every HTTP or gRPC service, and one TCP listener per TCP service
 // on the service's port.
 func (t *translator) sidecar() {
-	var http []*model.Service
+	var http []*svc
 	rc := &routev3.RouteConfiguration{Name: SidecarHTTPListener}
-	for i := range t.cfg.Services {
-		s := &t.cfg.Services[i]
+	hosts := t.hostCounts()
+	for _, s := range t.services {
 		t.addService(s)
 		if !s.Protocol.IsHTTP() {
 			t.out.Listeners = append(t.out.Listeners, t.tcpListener(s))
@@ -34,13 +32,13 @@ func (t *translator) sidecar() {
 		// The rate limit sits on the virtual host: one bucket per service,
 		// whichever lane route a request takes.
 		rc.VirtualHosts = append(rc.VirtualHosts, &routev3.VirtualHost{
-			Name:                 s.Key(),
-			Domains:              t.domains(s),
-			Routes:               t.serviceRoutes(s, prefixMatch("/"), s.Key()),
+			Name:                 s.key,
+			Domains:              domains(s, hosts),
+			Routes:               t.serviceRoutes(s, prefixMatch("/"), s.key),
 			TypedPerFilterConfig: t.rateLimitConfig(s),
 		})
 	}
-	m := hcm(SidecarHTTPListener, SidecarHTTPListener, t.envoyFilters(http))
+	m := t.hcm(SidecarHTTPListener, SidecarHTTPListener, t.envoyFilters(http))
 	t.out.Listeners = append(t.out.Listeners, t.httpListener(SidecarHTTPListener, sidecarAddress, t.cfg.SidecarPort, m))
 	t.out.Routes = append(t.out.Routes, rc)
 	t.checkDomains(rc)
@@ -49,17 +47,16 @@ func (t *translator) sidecar() {
 // domains are the Host values that reach s: its name qualified by namespace
 // (and the Kubernetes forms), with the port, and without it when the
 // service has one port; the bare name too when no other namespace has it.
-func (t *translator) domains(s *model.Service) []string {
+func domains(s *svc, hosts hostCounts) []string {
 	names := []string{s.Host(), s.Host() + ".svc", s.Host() + ".svc.cluster.local"}
-	ports, namespaces := t.portsAndNamespaces(s.Name, s.Namespace)
-	if namespaces == 1 {
+	if hosts.namespaces[s.Name] == 1 {
 		names = append(names, s.Name)
 	}
 	port := ":" + strconv.FormatUint(uint64(s.Port), 10)
-	var out []string
+	out := make([]string, 0, 2*len(names))
 	for _, n := range names {
 		out = append(out, n+port)
-		if ports == 1 {
+		if hosts.ports[s.Host()] == 1 {
 			out = append(out, n)
 		}
 	}
@@ -67,21 +64,24 @@ func (t *translator) domains(s *model.Service) []string {
 	return out
 }
 
-// portsAndNamespaces counts the HTTP ports of name.namespace and the
-// namespaces that have an HTTP service called name.
-func (t *translator) portsAndNamespaces(name, namespace string) (ports, namespaces int) {
-	seen := map[string]bool{}
-	for i := range t.cfg.Services {
-		s := &t.cfg.Services[i]
-		if s.Name != name || !s.Protocol.IsHTTP() {
+// hostCounts counts, among HTTP services, the ports of each name.namespace
+// and the namespaces of each name.
+type hostCounts struct {
+	ports      map[string]int
+	namespaces map[string]int
+}
+
+func (t *translator) hostCounts() hostCounts {
+	h := hostCounts{ports: map[string]int{}, namespaces: map[string]int{}}
+	for _, s := range t.services {
+		if !s.Protocol.IsHTTP() {
 			continue
 		}
-		if s.Namespace == namespace {
-			ports++
+		if h.ports[s.Host()]++; h.ports[s.Host()] == 1 {
+			h.namespaces[s.Name]++
 		}
-		seen[s.Namespace] = true
 	}
-	return ports, len(seen)
+	return h
 }
 
 // checkDomains guards Envoy's rule that a domain belongs to one virtual host.
@@ -99,8 +99,8 @@ func (t *translator) checkDomains(rc *routev3.RouteConfiguration) {
 
 // tcpListener proxies a TCP service's port to its versions, split by
 // weight: a TCP connection carries no lane header.
-func (t *translator) tcpListener(s *model.Service) *listenerv3.Listener {
-	tp := &tcpproxyv3.TcpProxy{StatPrefix: statName(s.Key())}
+func (t *translator) tcpListener(s *svc) *listenerv3.Listener {
+	tp := &tcpproxyv3.TcpProxy{StatPrefix: statName(s.key)}
 	to := splitTargets(s)
 	if len(to) == 1 {
 		tp.ClusterSpecifier = &tcpproxyv3.TcpProxy_Cluster{Cluster: to[0].cluster}
@@ -112,7 +112,7 @@ func (t *translator) tcpListener(s *model.Service) *listenerv3.Listener {
 		tp.ClusterSpecifier = &tcpproxyv3.TcpProxy_WeightedClusters{WeightedClusters: wc}
 	}
 	return &listenerv3.Listener{
-		Name:    s.Key(),
+		Name:    s.key,
 		Address: socketAddress(sidecarAddress, s.Port),
 		FilterChains: []*listenerv3.FilterChain{{Filters: []*listenerv3.Filter{{
 			Name:       wellknown.TCPProxy,

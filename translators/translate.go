@@ -14,7 +14,8 @@ import (
 )
 
 // Resources are the Envoy resources one role receives, each list sorted by
-// name.
+// name. Resources of one translation share immutable sub-messages (config
+// sources, filter configurations): treat them as read-only.
 type Resources struct {
 	Clusters  []*clusterv3.Cluster
 	Endpoints []*endpointv3.ClusterLoadAssignment
@@ -28,7 +29,7 @@ type Resources struct {
 // model.Validate; an error means a bug or an option's failure, never bad
 // user input.
 func Translate(cfg *model.Config, role model.Role, opts ...Option) (*Resources, error) {
-	t := &translator{cfg: cfg, role: role, opts: newOptions(opts)}
+	t := newTranslator(cfg, role, newOptions(opts))
 	switch role {
 	case model.RoleGRPC:
 		t.grpc()
@@ -48,15 +49,44 @@ func Translate(cfg *model.Config, role model.Role, opts ...Option) (*Resources, 
 
 // translator holds one translation's state; it lives for one call.
 type translator struct {
-	cfg  *model.Config
-	role model.Role
-	opts options
-	out  Resources
-	errs []error
+	cfg      *model.Config
+	role     model.Role
+	opts     options
+	services []*svc
+	byName   map[string][]*svc // by name.namespace
+	shared   shared
+	out      Resources
+	errs     []error
+}
+
+func newTranslator(cfg *model.Config, role model.Role, opts options) *translator {
+	t := &translator{cfg: cfg, role: role, opts: opts, byName: map[string][]*svc{}}
+	t.services = make([]*svc, len(cfg.Services))
+	for i := range cfg.Services {
+		s := newSvc(&cfg.Services[i])
+		t.services[i] = s
+		t.byName[s.Host()] = append(t.byName[s.Host()], s)
+	}
+	t.shared = t.newShared()
+	return t
 }
 
 func (t *translator) fail(err error) {
 	if err != nil {
 		t.errs = append(t.errs, err)
 	}
+}
+
+// service resolves a reference as model.Config.Service does, by index.
+func (t *translator) service(ref model.ServiceRef) *svc {
+	var found *svc
+	for _, s := range t.byName[ref.Name+"."+ref.Namespace] {
+		if ref.Port == 0 || ref.Port == s.Port {
+			if found != nil {
+				return nil
+			}
+			found = s
+		}
+	}
+	return found
 }

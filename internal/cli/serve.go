@@ -48,4 +48,3 @@ func newServeCommand(lf *logFlags) *cobra.Command {
 	_ = cmd.MarkFlagRequired("config")
 	return cmd
 }
-

@@ -1,0 +1,42 @@
+package translators
+
+import (
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	routerv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
+	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
+	"github.com/envoyproxy/go-control-plane/pkg/wellknown"
+	"google.golang.org/protobuf/types/known/anypb"
+)
+
+// shared holds the sub-messages every resource of a translation can point
+// to, built once: a thousand clusters need one ADS config source.
+type shared struct {
+	ads           *corev3.ConfigSource
+	router        *hcmv3.HttpFilter
+	http2         map[string]*anypb.Any
+	laneTagged    *routev3.HeaderMatcher
+	laneIs        map[string]*routev3.HeaderMatcher
+	rateLimitHTTP *hcmv3.HttpFilter
+}
+
+func (t *translator) newShared() shared {
+	s := shared{
+		ads: &corev3.ConfigSource{
+			ResourceApiVersion:    corev3.ApiVersion_V3,
+			ConfigSourceSpecifier: &corev3.ConfigSource_Ads{Ads: &corev3.AggregatedConfigSource{}},
+		},
+		router: &hcmv3.HttpFilter{
+			Name:       wellknown.Router,
+			ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: t.anyOf(&routerv3.Router{})},
+		},
+		http2:      map[string]*anypb.Any{httpProtocolOptionsKey: t.anyOf(http2Options())},
+		laneTagged: t.laneHeaderPresent(),
+		laneIs:     map[string]*routev3.HeaderMatcher{},
+	}
+	for _, l := range t.cfg.Lanes {
+		s.laneIs[l.Name] = t.laneHeaderIs(l.Name)
+	}
+	s.rateLimitHTTP = t.rateLimitFilter()
+	return s
+}
