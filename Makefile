@@ -35,6 +35,10 @@ validate: build ## Check a configuration: make validate CONFIG=path
 test: ## Run every test with -race (what CI runs)
 	$(GO) test -race -count=1 ./...
 
+.PHONY: ci-deps
+ci-deps: ## Install what the tests need on a fresh machine (CI runs it)
+	@echo "nothing to install beyond Go modules"
+
 .PHONY: golden
 golden: ## Rewrite the translators' golden files after an intended change
 	$(GO) test ./translators -run TestGolden -update
