@@ -8,6 +8,8 @@ ROLE      ?= grpc
 BENCH     ?= .
 BENCHTIME ?= 1s
 COUNT     ?= 1
+FILTER    := cmd/wasm-filter
+WASM      := $(BIN)/lane-filter.wasm
 
 .DEFAULT_GOAL := help
 
@@ -20,8 +22,21 @@ build: ## Build the control plane into bin/xds
 	$(GO) build -o $(BIN)/xds ./cmd/xds
 
 .PHONY: run
-run: build ## Serve examples/graylane.yaml on loopback (xDS :18000, admin :19000)
-	$(BIN)/xds serve --config $(CONFIG) --log-format console
+run: build wasm ## Serve examples/graylane.yaml on loopback (xDS :18000, admin :19000, lane filter :18002)
+	$(BIN)/xds serve --config $(CONFIG) --log-format console --lane-filter-module $(WASM)
+
+.PHONY: wasm
+wasm: ## Build the lane filter into bin/lane-filter.wasm (Go's own wasip1 toolchain)
+	@mkdir -p $(BIN)
+	cd $(FILTER) && GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -o ../../$(WASM) .
+
+.PHONY: wasm-tinygo
+wasm-tinygo: ## Build the TinyGo variant into bin/lane-filter-tinygo.wasm, when tinygo is on PATH
+	@if command -v tinygo >/dev/null 2>&1; then \
+		mkdir -p $(BIN) && cd $(FILTER) && tinygo build -o ../../$(BIN)/lane-filter-tinygo.wasm -scheduler=none -target=wasi . ; \
+	else \
+		echo "tinygo is not on PATH: bin/lane-filter-tinygo.wasm not built (install TinyGo >= 0.32 for it)"; \
+	fi
 
 .PHONY: render
 render: build ## Print what a role receives: make render ROLE=grpc|sidecar|edge
@@ -32,8 +47,16 @@ validate: build ## Check a configuration: make validate CONFIG=path
 	$(BIN)/xds validate $(CONFIG)
 
 .PHONY: test
-test: ## Run every test with -race (what CI runs)
+test: test-go test-filter ## Run every test with -race (what CI runs)
+
+.PHONY: test-go
+test-go: ## Test the control plane (unit, golden, end-to-end with grpc-go's xDS client)
 	$(GO) test -race -count=1 ./...
+
+.PHONY: test-filter
+test-filter: ## Test the lane filter natively and compiled to wasm, and its TinyGo entry point
+	cd $(FILTER) && $(GO) test -race -count=1 ./...
+	cd $(FILTER) && $(GO) test -count=1 -tags tinygosdk ./...
 
 .PHONY: ci-deps
 ci-deps: ## Install what the tests need on a fresh machine (CI runs it)
@@ -42,15 +65,21 @@ ci-deps: ## Install what the tests need on a fresh machine (CI runs it)
 .PHONY: golden
 golden: ## Rewrite the translators' golden files after an intended change
 	$(GO) test ./translators -run TestGolden -update
+	$(GO) test ./lanefilter -run TestPluginConfigGolden -update
 
 .PHONY: bench
 bench: ## Run the benchmarks with -benchmem (BENCH=regexp BENCHTIME=1s COUNT=1)
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -benchtime $(BENCHTIME) -count $(COUNT) ./translators ./snapshot ./pipeline
 
+.PHONY: bench-filter
+bench-filter: ## Benchmark the lane filter per request, natively and on wazero, against a no-op filter
+	cd $(FILTER) && $(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(COUNT) . ./lane
+
 .PHONY: lint
-lint: ## gofmt and go vet
+lint: ## gofmt and go vet, both modules
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	cd $(FILTER) && $(GO) vet ./... && $(GO) vet -tags tinygosdk ./...
 
 .PHONY: clean
 clean: ## Remove build outputs

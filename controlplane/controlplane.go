@@ -9,22 +9,27 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"sync"
+	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/graylane/graylane/admin"
+	"github.com/graylane/graylane/lanefilter"
 	"github.com/graylane/graylane/metrics"
 	"github.com/graylane/graylane/pipeline"
 	"github.com/graylane/graylane/providers/file"
 	"github.com/graylane/graylane/snapshot"
+	"github.com/graylane/graylane/translators"
 	"github.com/graylane/graylane/xdsserver"
 )
 
 // Defaults for the listening addresses: loopback only.
 const (
-	DefaultXDSAddress   = "127.0.0.1:18000"
-	DefaultAdminAddress = "127.0.0.1:19000"
+	DefaultXDSAddress    = "127.0.0.1:18000"
+	DefaultAdminAddress  = "127.0.0.1:19000"
+	DefaultModuleAddress = "127.0.0.1:18002"
 )
 
 // ControlPlane is a running control plane.
@@ -35,8 +40,10 @@ type ControlPlane struct {
 	pipeline *pipeline.Pipeline
 	xds      *xdsserver.Server
 	admin    *admin.Server
+	module   *http.Server
 	xdsLis   net.Listener
 	adminLis net.Listener
+	modLis   net.Listener
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -52,8 +59,9 @@ func Start(ctx context.Context, opts ...Option) (*ControlPlane, error) {
 		return nil, errors.New("no configuration: set a config path")
 	}
 	cp := &ControlPlane{opts: o, metrics: metrics.New(), cache: snapshot.NewCache(nil)}
+	topts := append([]translators.Option{translators.WithEdgeFilters(lanefilter.New(o.laneFilter))}, o.translatorOptions...)
 	cp.pipeline = pipeline.New(cp.cache, cp.metrics, pipeline.WithLogger(o.log),
-		pipeline.WithSources(file.SourceName), pipeline.WithTranslatorOptions(o.translatorOptions...))
+		pipeline.WithSources(file.SourceName), pipeline.WithTranslatorOptions(topts...))
 	cp.xds = xdsserver.New(cp.cache.Watcher(), cp.metrics, xdsserver.WithLogger(o.log))
 	cp.admin = admin.New(admin.Sources{Status: cp.pipeline, Snapshots: cp.cache, Clients: cp.xds, Metrics: cp.metrics.Registry}, o.log)
 	if err := cp.listen(); err != nil {
@@ -64,7 +72,18 @@ func Start(ctx context.Context, opts ...Option) (*ControlPlane, error) {
 	cp.run(func() error { return source.Run(ctx, cp.pipeline) })
 	cp.run(func() error { return cp.xds.Serve(cp.xdsLis) })
 	cp.run(func() error { return cp.admin.Serve(cp.adminLis) })
+	if cp.module != nil {
+		cp.run(func() error { return serveHTTP(cp.module, cp.modLis) })
+	}
 	return cp, nil
+}
+
+// serveHTTP serves until the server is shut down.
+func serveHTTP(s *http.Server, lis net.Listener) error {
+	if err := s.Serve(lis); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
 }
 
 func (cp *ControlPlane) listen() error {
@@ -75,6 +94,14 @@ func (cp *ControlPlane) listen() error {
 	if cp.adminLis, err = net.Listen("tcp", cp.opts.adminAddress); err != nil {
 		cp.xdsLis.Close()
 		return fmt.Errorf("admin address: %w", err)
+	}
+	if h := cp.opts.laneFilter.Handler(); h != nil {
+		if cp.modLis, err = net.Listen("tcp", cp.opts.moduleAddress); err != nil {
+			cp.xdsLis.Close()
+			cp.adminLis.Close()
+			return fmt.Errorf("lane filter module address: %w", err)
+		}
+		cp.module = &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
 	}
 	return nil
 }
@@ -95,6 +122,14 @@ func (cp *ControlPlane) run(f func() error) {
 
 // XDSAddress is where the ADS server listens.
 func (cp *ControlPlane) XDSAddress() string { return cp.xdsLis.Addr().String() }
+
+// ModuleAddress is where the lane filter module is served, "" when it is not.
+func (cp *ControlPlane) ModuleAddress() string {
+	if cp.modLis == nil {
+		return ""
+	}
+	return cp.modLis.Addr().String()
+}
 
 // AdminAddress is where the admin server listens.
 func (cp *ControlPlane) AdminAddress() string { return cp.adminLis.Addr().String() }
@@ -117,6 +152,9 @@ func (cp *ControlPlane) Shutdown(ctx context.Context) error {
 	cp.cancel()
 	cp.xds.Shutdown(ctx)
 	shutdownErr := cp.admin.Shutdown(ctx)
+	if cp.module != nil {
+		shutdownErr = errors.Join(shutdownErr, cp.module.Shutdown(ctx))
+	}
 	cp.wg.Wait()
 	cp.mu.Lock()
 	defer cp.mu.Unlock()

@@ -3,6 +3,7 @@ package controlplane
 import (
 	"go.uber.org/zap"
 
+	"github.com/graylane/graylane/lanefilter"
 	"github.com/graylane/graylane/providers"
 	"github.com/graylane/graylane/translators"
 )
@@ -17,14 +18,18 @@ type options struct {
 	log               *zap.Logger
 	coalescer         providers.Coalescer
 	translatorOptions []translators.Option
+	laneFilter        lanefilter.Source
+	moduleAddress     string
 }
 
 func newOptions(opts []Option) options {
 	o := options{
-		xdsAddress:   DefaultXDSAddress,
-		adminAddress: DefaultAdminAddress,
-		log:          zap.NewNop(),
-		coalescer:    providers.DefaultCoalescer(),
+		xdsAddress:    DefaultXDSAddress,
+		adminAddress:  DefaultAdminAddress,
+		log:           zap.NewNop(),
+		coalescer:     providers.DefaultCoalescer(),
+		laneFilter:    lanefilter.Local(lanefilter.DefaultLocalPath),
+		moduleAddress: DefaultModuleAddress,
 	}
 	for _, opt := range opts {
 		opt(&o)
@@ -51,3 +56,11 @@ func WithCoalescer(c providers.Coalescer) Option { return func(o *options) { o.c
 func WithTranslatorOptions(opts ...translators.Option) Option {
 	return func(o *options) { o.translatorOptions = append(o.translatorOptions, opts...) }
 }
+
+// WithLaneFilter sets where edge Envoys load the lane filter's module from
+// (default: lanefilter.DefaultLocalPath on their host).
+func WithLaneFilter(s lanefilter.Source) Option { return func(o *options) { o.laneFilter = s } }
+
+// WithModuleAddress sets where the control plane serves a remote lane
+// filter module.
+func WithModuleAddress(addr string) Option { return func(o *options) { o.moduleAddress = addr } }

@@ -29,15 +29,16 @@ import (
 type env struct {
 	t    *testing.T
 	dir  string
+	opts []controlplane.Option
 	cp   *controlplane.ControlPlane
 	logs *observer.ObservedLogs
 }
 
 // newEnv starts a control plane on loopback ports serving the file
 // graylane.yaml of a fresh directory, written from config.
-func newEnv(t *testing.T, config string) *env {
+func newEnv(t *testing.T, config string, opts ...controlplane.Option) *env {
 	t.Helper()
-	e := &env{t: t, dir: t.TempDir()}
+	e := &env{t: t, dir: t.TempDir(), opts: opts}
 	e.write("graylane.yaml", config)
 	e.start()
 	return e
@@ -49,11 +50,14 @@ func (e *env) start() {
 	t.Helper()
 	core, logs := observer.New(zap.InfoLevel)
 	e.logs = logs
-	cp, err := controlplane.Start(context.Background(),
+	opts := append([]controlplane.Option{
 		controlplane.WithConfigPath(e.dir),
 		controlplane.WithXDSAddress("127.0.0.1:0"), controlplane.WithAdminAddress("127.0.0.1:0"),
+		controlplane.WithModuleAddress("127.0.0.1:0"),
 		controlplane.WithLogger(zap.New(core)),
-		controlplane.WithCoalescer(providers.Coalescer{HoldOff: 20 * time.Millisecond, MaxDelay: 200 * time.Millisecond}))
+		controlplane.WithCoalescer(providers.Coalescer{HoldOff: 20 * time.Millisecond, MaxDelay: 200 * time.Millisecond}),
+	}, e.opts...)
+	cp, err := controlplane.Start(context.Background(), opts...)
 	if err != nil {
 		t.Fatalf("start control plane: %v", err)
 	}

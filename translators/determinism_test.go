@@ -59,7 +59,7 @@ func TestDeterministic(t *testing.T) {
 		for _, role := range model.AllRoles() {
 			var runs [][][]byte
 			for _, c := range []*model.Config{cfg, cfg, shuffled} {
-				res, err := translators.Translate(c, role)
+				res, err := translators.Translate(c, role, laneFilter())
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/graylane/graylane/internal/render"
+	"github.com/graylane/graylane/lanefilter"
 	"github.com/graylane/graylane/model"
 	"github.com/graylane/graylane/providers/file"
 	"github.com/graylane/graylane/snapshot"
@@ -17,6 +18,12 @@ import (
 
 // update rewrites the golden files: go test ./translators -update
 var update = flag.Bool("update", false, "rewrite testdata/*.out.yaml from the current translators")
+
+// laneFilter is the edge's lane filter as served by default: a module on
+// the Envoy's host.
+func laneFilter() translators.Option {
+	return translators.WithEdgeFilters(lanefilter.New(lanefilter.Local(lanefilter.DefaultLocalPath)))
+}
 
 // loadCase reads and validates testdata/NAME.in.yaml.
 func loadCase(t testing.TB, path string) *model.Config {
@@ -49,7 +56,7 @@ func TestGolden(t *testing.T) {
 		cfg := loadCase(t, in)
 		for _, role := range model.AllRoles() {
 			t.Run(name+"/"+string(role), func(t *testing.T) {
-				res, err := translators.Translate(cfg, role)
+				res, err := translators.Translate(cfg, role, laneFilter())
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -11,6 +11,7 @@ import (
 
 func newRenderCommand() *cobra.Command {
 	var configPath, role string
+	var lf laneFilterFlags
 	cmd := &cobra.Command{
 		Use:   "render --config PATH --role grpc|sidecar|edge",
 		Short: "Print, as YAML, the resources a role would receive",
@@ -20,7 +21,11 @@ func newRenderCommand() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("--role: %w", err)
 			}
-			res, err := load(configPath)
+			opts, err := lf.translatorOptions()
+			if err != nil {
+				return err
+			}
+			res, err := load(configPath, opts...)
 			if err != nil {
 				for _, e := range model.Errors(err) {
 					fmt.Fprintln(cmd.ErrOrStderr(), e)
@@ -37,6 +42,7 @@ func newRenderCommand() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&configPath, "config", "", "configuration file, or directory of *.yaml files (required)")
 	cmd.Flags().StringVar(&role, "role", "", "role to render: grpc, sidecar or edge (required)")
+	lf.register(cmd.Flags())
 	_ = cmd.MarkFlagRequired("config")
 	_ = cmd.MarkFlagRequired("role")
 	return cmd

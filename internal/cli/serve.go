@@ -15,23 +15,29 @@ import (
 // and admin requests to end.
 const shutdownGrace = 10 * time.Second
 
-func newServeCommand(lf *logFlags) *cobra.Command {
+func newServeCommand(logs *logFlags) *cobra.Command {
 	var configPath, xdsAddr, adminAddr string
+	var lf laneFilterFlags
 	cmd := &cobra.Command{
 		Use:   "serve --config PATH",
 		Short: "Serve the configuration at PATH (a file or a directory of *.yaml) over ADS",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			log, err := lf.logger(cmd.ErrOrStderr())
+			log, err := logs.logger(cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
 			defer func() { _ = log.Sync() }()
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
+			module, err := lf.source()
+			if err != nil {
+				return err
+			}
 			cp, err := controlplane.Start(ctx,
 				controlplane.WithConfigPath(configPath), controlplane.WithXDSAddress(xdsAddr),
-				controlplane.WithAdminAddress(adminAddr), controlplane.WithLogger(log))
+				controlplane.WithAdminAddress(adminAddr), controlplane.WithLogger(log),
+				controlplane.WithLaneFilter(module), controlplane.WithModuleAddress(lf.address))
 			if err != nil {
 				return err
 			}
@@ -45,6 +51,7 @@ func newServeCommand(lf *logFlags) *cobra.Command {
 	cmd.Flags().StringVar(&configPath, "config", "", "configuration file, or directory of *.yaml files (required)")
 	cmd.Flags().StringVar(&xdsAddr, "xds-address", controlplane.DefaultXDSAddress, "address of the ADS server")
 	cmd.Flags().StringVar(&adminAddr, "admin-address", controlplane.DefaultAdminAddress, "address of the admin server (health, metrics, debug)")
+	lf.register(cmd.Flags())
 	_ = cmd.MarkFlagRequired("config")
 	return cmd
 }

@@ -6,9 +6,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/graylane/graylane/lanefilter"
 	"github.com/graylane/graylane/model"
 	"github.com/graylane/graylane/pipeline"
 	"github.com/graylane/graylane/providers/file"
+	"github.com/graylane/graylane/translators"
 )
 
 // ErrReported ends a command that has already printed why it failed; the
@@ -21,7 +23,13 @@ func newValidateCommand() *cobra.Command {
 		Short: "Check a configuration; print every problem as file:line: message",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			res, err := load(args[0])
+			var lf laneFilterFlags
+			lf.path = lanefilter.DefaultLocalPath
+			opts, err := lf.translatorOptions()
+			if err != nil {
+				return err
+			}
+			res, err := load(args[0], opts...)
 			if err != nil {
 				for _, e := range model.Errors(err) {
 					fmt.Fprintln(cmd.ErrOrStderr(), e)
@@ -36,10 +44,10 @@ func newValidateCommand() *cobra.Command {
 
 // load reads, validates and builds the configuration at path, exactly as
 // serve would.
-func load(path string) (*pipeline.Result, error) {
+func load(path string, opts ...translators.Option) (*pipeline.Result, error) {
 	cfg, err := file.Read(path)
 	if err != nil {
 		return nil, err
 	}
-	return pipeline.Build([]*model.Config{cfg})
+	return pipeline.Build([]*model.Config{cfg}, opts...)
 }

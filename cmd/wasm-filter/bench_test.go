@@ -1,0 +1,76 @@
+//go:build !tinygo && !tinygosdk
+
+package main
+
+import (
+	"testing"
+
+	"github.com/graylane/graylane/cmd/wasm-filter/internal/noop"
+	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
+)
+
+// benchConfig has a match-rule lane sticky by header and a lane sticky by
+// cookie; benchRequest reaches the cookie lane's weight, the longest path
+// without a generated cookie.
+const benchConfig = `{"lanes":[
+  {"name":"canary","weight":10,"sticky":{"header":"x-user-id"},
+   "match":[{"header":{"name":"x-debug-lane","value":"canary"}}]},
+  {"name":"beta","weight":20,"sticky":{"cookie":"uid"}}]}`
+
+func benchRequest() [][2]string {
+	return baseRequest(
+		[2]string{"x-user-id", "5f0e8a3c-2b1d-4c6e-9f7a-0123456789ab"},
+		[2]string{"cookie", "session=xyz; uid=0123456789abcdef; theme=dark"},
+	)
+}
+
+// BenchmarkRequest is the cost of one request (request and response
+// headers, stream creation and completion) through the proxytest emulator,
+// for the lane filter and for the no-op filter, natively and on wazero.
+// The emulator's own cost is in every figure; the ratio to no-op is the
+// filter's share.
+func BenchmarkRequest(b *testing.B) {
+	cases := []struct {
+		name string
+		vm   func(b *testing.B) types.VMContext
+	}{
+		{"filter/native", func(*testing.B) types.VMContext { return &vmContext{} }},
+		{"noop/native", func(*testing.B) types.VMContext { return noop.VMContext() }},
+		{"filter/wasm", func(b *testing.B) types.VMContext { return wasmVM(b, filterModuleEnv) }},
+		{"noop/wasm", func(b *testing.B) types.VMContext { return wasmVM(b, noopModuleEnv) }},
+	}
+	for _, c := range cases {
+		vm := c.vm(b) // compiled once, outside the timed runs
+		b.Run(c.name, func(b *testing.B) { benchRequests(b, vm) })
+	}
+}
+
+// benchRequests serves b.N requests, replacing the emulator every 10,000
+// requests (outside the timer) because it keeps every stream it has seen.
+func benchRequests(b *testing.B, vm types.VMContext) {
+	req := benchRequest()
+	var h *emulatorHost
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if i%10000 == 0 {
+			b.StopTimer()
+			h = restart(b, h, vm)
+			b.StartTimer()
+		}
+		h.emu.CompleteHttpContext(h.serve(req))
+	}
+	b.StopTimer()
+	h.close()
+}
+
+func restart(b *testing.B, h *emulatorHost, vm types.VMContext) *emulatorHost {
+	if h != nil {
+		h.close()
+	}
+	h = newEmulatorHost(b, vm, benchConfig)
+	if !h.start() {
+		b.Fatalf("plugin start failed: %v", h.criticalLogs())
+	}
+	return h
+}
