@@ -47,6 +47,10 @@ func (s Service) deepCopy() Service {
 		s.Versions[i].Endpoints = slices.Clone(s.Versions[i].Endpoints)
 	}
 	s.Weights = maps.Clone(s.Weights)
+	s.Matches = slices.Clone(s.Matches)
+	for i := range s.Matches {
+		s.Matches[i].Headers = slices.Clone(s.Matches[i].Headers)
+	}
 	p := &s.Policy
 	p.HashOn = clonePtr(p.HashOn)
 	p.Retries = clonePtr(p.Retries)

@@ -90,6 +90,9 @@ type Service struct {
 	Protocol  Protocol
 	// Versions are sorted by name; exactly one has no lane (the baseline).
 	Versions []Version
+	// Matches send untagged requests that match them to a version, in
+	// order, before the weights split the rest.
+	Matches []ServiceMatch
 	// Weights split untagged traffic among versions by version name. Empty
 	// means all untagged traffic goes to the baseline.
 	Weights map[string]Weight
@@ -104,6 +107,15 @@ type Version struct {
 	Lane      string
 	Endpoints []Endpoint
 	Origin    Origin
+}
+
+// ServiceMatch sends untagged requests whose headers all equal the given
+// values to one version (header-based canaries, A/B tests). Requests that
+// carry the lane header are routed by lane first.
+type ServiceMatch struct {
+	Headers []NameValue
+	Version string
+	Origin  Origin
 }
 
 // Endpoint is one backend address of a version.

@@ -38,6 +38,7 @@ func (v *validator) service(s *Service, subject string) {
 		v.p.add(s.Origin.At("protocol"), subject, "protocol %q must be http, grpc or tcp", s.Protocol)
 	}
 	v.versions(s, subject)
+	v.matches(s, subject)
 	v.weights(s, subject)
 	v.policy(s, subject)
 }
@@ -119,6 +120,28 @@ func (v *validator) endpoints(ver *Version, subject string) {
 			v.p.add(e.Origin.String(), subject, "endpoint %s is listed twice", ap)
 		}
 		seen[ap] = true
+	}
+}
+
+func (v *validator) matches(s *Service, subject string) {
+	for i := range s.Matches {
+		m := &s.Matches[i]
+		ms := fmt.Sprintf("%s: match %d", subject, i+1)
+		if s.Protocol == ProtocolTCP {
+			v.p.add(m.Origin.String(), ms, "a tcp service has no headers to match")
+		}
+		if !s.hasVersion(m.Version) {
+			v.p.add(m.Origin.At("version"), ms, "version %q is not a version of the service", m.Version)
+		}
+		if len(m.Headers) == 0 {
+			v.p.add(m.Origin.At("headers"), ms, "needs at least one header")
+		}
+		for _, h := range m.Headers {
+			v.checkHeader(m.Origin.At("headers"), ms, "header", h.Name)
+			if h.Name == v.cfg.LaneHeader {
+				v.p.add(m.Origin.At("headers"), ms, "header %q is the lane header, which routing by lane already uses", h.Name)
+			}
+		}
 	}
 }
 

@@ -141,3 +141,21 @@ func TestOriginAtFallsBackToParents(t *testing.T) {
 		t.Errorf("zero origin At = %q", got)
 	}
 }
+
+func TestValidateServiceMatches(t *testing.T) {
+	cfg := valid()
+	cfg.Services[0].Matches = []ServiceMatch{
+		{Version: "v2", Headers: []NameValue{{Name: "x-beta", Value: "1"}}},
+		{Version: "v9", Headers: []NameValue{{Name: "x-canary", Value: "1"}}},
+		{Version: "v1"},
+	}
+	got := Validate(cfg)
+	for _, want := range []string{`match 2: version "v9" is not a version`, `match 2: header "x-canary" is the lane header`, "match 3: needs at least one header"} {
+		if got == nil || !strings.Contains(got.Error(), want) {
+			t.Errorf("Validate = %v\nwant %q", got, want)
+		}
+	}
+	if strings.Contains(got.Error(), "match 1") {
+		t.Errorf("a good match was reported: %v", got)
+	}
+}

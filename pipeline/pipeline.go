@@ -27,6 +27,7 @@ type Pipeline struct {
 	mu       sync.Mutex
 	parts    map[string]*model.Config
 	rejected map[string][]string
+	warnings map[string][]string
 	status   Status
 	ready    chan struct{}
 }
@@ -52,7 +53,7 @@ func WithSources(names ...string) Option { return func(p *Pipeline) { p.waitFor 
 func New(cache *snapshot.Cache, m *metrics.Metrics, opts ...Option) *Pipeline {
 	p := &Pipeline{
 		cache: cache, metrics: m, log: zap.NewNop(),
-		parts: map[string]*model.Config{}, rejected: map[string][]string{},
+		parts: map[string]*model.Config{}, rejected: map[string][]string{}, warnings: map[string][]string{},
 		ready: make(chan struct{}),
 	}
 	for _, o := range opts {
@@ -84,6 +85,19 @@ func (p *Pipeline) Reject(source string, err error) {
 	defer p.mu.Unlock()
 	p.rejected[source] = p.logProblems(source, err)
 	p.metrics.ConfigErrors.WithLabelValues(source).Inc()
+	p.updateStatus()
+}
+
+// Warn records problems a source worked around; nil clears them.
+func (p *Pipeline) Warn(source string, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err == nil {
+		delete(p.warnings, source)
+	} else {
+		p.warnings[source] = p.logProblems(source, err)
+		p.metrics.ConfigErrors.WithLabelValues(source).Inc()
+	}
 	p.updateStatus()
 }
 

@@ -21,13 +21,19 @@ type Status struct {
 	// Rejected holds, by source, the problems of a configuration the source
 	// could not read; the source's previous configuration is still served.
 	Rejected map[string][]string `json:"rejected,omitempty"`
+	// Warnings holds, by source, problems the source worked around: an
+	// object left out or kept at its last good state.
+	Warnings map[string][]string `json:"warnings,omitempty"`
 	// BuildErrors holds the problems of the latest merged configuration,
 	// when it did not validate or build.
 	BuildErrors []string `json:"buildErrors,omitempty"`
 }
 
-// OK reports whether the latest configuration of every source is served.
-func (s Status) OK() bool { return len(s.Rejected) == 0 && len(s.BuildErrors) == 0 }
+// OK reports whether the latest configuration of every source is served
+// as written.
+func (s Status) OK() bool {
+	return len(s.Rejected) == 0 && len(s.Warnings) == 0 && len(s.BuildErrors) == 0
+}
 
 // Status returns a copy of the current status.
 func (p *Pipeline) Status() Status {
@@ -35,15 +41,19 @@ func (p *Pipeline) Status() Status {
 	defer p.mu.Unlock()
 	s := p.status
 	s.Rejected = maps.Clone(p.status.Rejected)
+	s.Warnings = maps.Clone(p.status.Warnings)
 	s.BuildErrors = slices.Clone(p.status.BuildErrors)
 	return s
 }
 
 // updateStatus refreshes the derived parts of the status.
 func (p *Pipeline) updateStatus() {
-	p.status.Rejected = nil
+	p.status.Rejected, p.status.Warnings = nil, nil
 	if len(p.rejected) > 0 {
 		p.status.Rejected = maps.Clone(p.rejected)
+	}
+	if len(p.warnings) > 0 {
+		p.status.Warnings = maps.Clone(p.warnings)
 	}
 	select {
 	case <-p.ready:

@@ -12,4 +12,8 @@ type Publisher interface {
 	// Reject reports a configuration the source could not read; err joins
 	// every problem found.
 	Reject(source string, err error)
+	// Warn reports problems the source worked around, such as an object it
+	// left out or kept at its last good state; what it publishes is still
+	// whole. A nil err clears the source's warnings.
+	Warn(source string, err error)
 }

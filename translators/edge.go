@@ -5,7 +5,6 @@ import (
 
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
-	matcherv3 "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/graylane/graylane/model"
@@ -88,14 +87,7 @@ func gatewayMatch(r *model.GatewayRoute) func() *routev3.RouteMatch {
 		} else {
 			m.PathSpecifier = &routev3.RouteMatch_Prefix{Prefix: r.Match.PathPrefix}
 		}
-		for _, h := range r.Match.Headers {
-			m.Headers = append(m.Headers, &routev3.HeaderMatcher{
-				Name: h.Name,
-				HeaderMatchSpecifier: &routev3.HeaderMatcher_StringMatch{StringMatch: &matcherv3.StringMatcher{
-					MatchPattern: &matcherv3.StringMatcher_Exact{Exact: h.Value},
-				}},
-			})
-		}
+		m.Headers = exactHeaders(r.Match.Headers)
 		return m
 	}
 }

@@ -15,8 +15,8 @@ import (
 // serviceRoutes returns the routes that send requests matching base to s,
 // in the order the routing rules are checked: one route per lane version
 // (lane header equal to the lane), then any other lane header to the
-// baseline, then untagged requests split by weight. name prefixes the
-// routes' names.
+// baseline, then the service's header matches for untagged requests, then
+// untagged requests split by weight. name prefixes the routes' names.
 func (t *translator) serviceRoutes(s *svc, base func() *routev3.RouteMatch, name string) []*routev3.Route {
 	p := t.routePolicy(s)
 	routes := make([]*routev3.Route, 0, len(s.Versions)+1)
@@ -31,12 +31,31 @@ func (t *translator) serviceRoutes(s *svc, base func() *routev3.RouteMatch, name
 	}
 	baseline := []target{{s.clusters[s.baseline], model.WeightFull}}
 	split := splitTargets(s)
-	if len(routes) > 0 || !sameTargets(split, baseline) {
+	if len(routes) > 0 || len(s.Matches) > 0 || !sameTargets(split, baseline) {
 		m := base()
 		m.Headers = append(m.Headers, t.shared.laneTagged)
 		routes = append(routes, p.route(name+"/tagged", m, baseline))
 	}
+	for i, sm := range s.Matches {
+		m := base()
+		m.Headers = append(m.Headers, exactHeaders(sm.Headers)...)
+		routes = append(routes, p.route(name+"/match/"+itoa(i+1), m, []target{{s.clusters[s.versionIndex(sm.Version)], model.WeightFull}}))
+	}
 	return append(routes, p.route(name+"/untagged", base(), split))
+}
+
+// exactHeaders matches headers by exact value.
+func exactHeaders(hs []model.NameValue) []*routev3.HeaderMatcher {
+	out := make([]*routev3.HeaderMatcher, 0, len(hs))
+	for _, h := range hs {
+		out = append(out, &routev3.HeaderMatcher{
+			Name: h.Name,
+			HeaderMatchSpecifier: &routev3.HeaderMatcher_StringMatch{StringMatch: &matcherv3.StringMatcher{
+				MatchPattern: &matcherv3.StringMatcher_Exact{Exact: h.Value},
+			}},
+		})
+	}
+	return out
 }
 
 // target is a cluster and its share of a route's traffic.

@@ -20,3 +20,14 @@ func newSvc(s *model.Service) *svc {
 	}
 	return out
 }
+
+// versionIndex is the index of the named version; the baseline's when the
+// name is unknown, which Validate rules out.
+func (s *svc) versionIndex(name string) int {
+	for i := range s.Versions {
+		if s.Versions[i].Name == name {
+			return i
+		}
+	}
+	return s.baseline
+}

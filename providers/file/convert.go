@@ -59,6 +59,13 @@ func toService(d *serviceDoc, t tree) model.Service {
 		}
 		s.Versions = append(s.Versions, ver)
 	}
+	for i, m := range d.Match {
+		sm := model.ServiceMatch{Version: m.Version, Origin: t.key("match").item(i).origin()}
+		for _, h := range m.Headers {
+			sm.Headers = append(sm.Headers, model.NameValue{Name: h.Name, Value: h.Value})
+		}
+		s.Matches = append(s.Matches, sm)
+	}
 	if len(d.Weights) > 0 {
 		s.Weights = make(map[string]model.Weight, len(d.Weights))
 		for name, w := range d.Weights {

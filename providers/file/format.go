@@ -47,8 +47,14 @@ type serviceDoc struct {
 	Port      uint32             `yaml:"port"`
 	Protocol  string             `yaml:"protocol"`
 	Versions  []versionDoc       `yaml:"versions"`
+	Match     []serviceMatchDoc  `yaml:"match"`
 	Weights   map[string]percent `yaml:"weights"`
 	Policy    *policyDoc         `yaml:"policy"`
+}
+
+type serviceMatchDoc struct {
+	Headers []nameValueDoc `yaml:"headers"`
+	Version string         `yaml:"version"`
 }
 
 type versionDoc struct {

@@ -36,6 +36,8 @@ func (r *recorder) Reject(_ string, err error) {
 	r.changed <- struct{}{}
 }
 
+func (r *recorder) Warn(string, error) {}
+
 func (r *recorder) counts() (int, int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

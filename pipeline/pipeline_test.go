@@ -1,0 +1,94 @@
+package pipeline
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/graylane/graylane/metrics"
+	"github.com/graylane/graylane/model"
+	"github.com/graylane/graylane/snapshot"
+)
+
+func service(name string, port uint32) model.Service {
+	return model.Service{Name: name, Port: port, Versions: []model.Version{{Name: "v1", Endpoints: []model.Endpoint{{Address: "10.0.0.1"}}}}}
+}
+
+func newPipeline(sources ...string) (*Pipeline, *snapshot.Cache, *metrics.Metrics) {
+	cache, m := snapshot.NewCache(nil), metrics.New()
+	return New(cache, m, WithSources(sources...)), cache, m
+}
+
+func clusters(c *snapshot.Cache, role model.Role) int {
+	if s := c.Current(role); s != nil {
+		return len(s.Resources(types.Cluster))
+	}
+	return -1
+}
+
+func TestWaitsForEverySourceThenMerges(t *testing.T) {
+	p, cache, _ := newPipeline("file", "kubernetes")
+	p.Publish("file", &model.Config{Services: []model.Service{service("a", 80)}})
+	if clusters(cache, model.RoleSidecar) != -1 || p.Status().Ready {
+		t.Fatal("published before every source had published")
+	}
+	// A gateway in one source may route to a service of the other.
+	p.Publish("kubernetes", &model.Config{
+		Services: []model.Service{service("b", 80)},
+		Gateways: []model.Gateway{{Name: "gw", Port: 8080, Routes: []model.GatewayRoute{{
+			Match: model.RouteMatch{PathPrefix: "/"}, Service: model.ServiceRef{Name: "a"},
+		}}}},
+	})
+	select {
+	case <-p.Ready():
+	default:
+		t.Fatal("not ready after every source published")
+	}
+	if n := clusters(cache, model.RoleSidecar); n != 2 {
+		t.Errorf("sidecar has %d clusters, want both sources' services", n)
+	}
+}
+
+func TestRejectionsKeepTheLastGoodSnapshot(t *testing.T) {
+	p, cache, m := newPipeline("file")
+	p.Publish("file", &model.Config{Services: []model.Service{service("a", 80)}})
+	good := cache.Current(model.RoleGRPC)
+
+	p.Reject("file", errors.Join(&model.Error{Pos: "f.yaml:3", Message: "bad"}, &model.Error{Pos: "f.yaml:9", Message: "worse"}))
+	st := p.Status()
+	if st.OK() || len(st.Rejected["file"]) != 2 || testutil.ToFloat64(m.ConfigValid) != 0 {
+		t.Errorf("status after a rejection: %+v", st)
+	}
+	// A configuration that parses but does not validate is not served either.
+	bad := service("a", 80)
+	bad.Versions[0].Lane = "nope"
+	p.Publish("file", &model.Config{Services: []model.Service{bad}})
+	if cache.Current(model.RoleGRPC) != good {
+		t.Error("an invalid configuration replaced the snapshot")
+	}
+	if st := p.Status(); len(st.BuildErrors) != 2 || len(st.Rejected) != 0 {
+		t.Errorf("status after an invalid configuration: %+v", st)
+	}
+	if got := testutil.ToFloat64(m.ConfigErrors.WithLabelValues("file")); got != 2 {
+		t.Errorf("config errors = %v, want 2", got)
+	}
+	p.Publish("file", &model.Config{Services: []model.Service{service("a", 80), service("b", 80)}})
+	if st := p.Status(); !st.OK() || clusters(cache, model.RoleGRPC) != 2 || testutil.ToFloat64(m.ConfigValid) != 1 {
+		t.Errorf("a fixed configuration did not clear the errors: %+v", st)
+	}
+}
+
+func TestWarningsAreShownUntilCleared(t *testing.T) {
+	p, _, _ := newPipeline("kubernetes")
+	p.Publish("kubernetes", &model.Config{})
+	p.Warn("kubernetes", errors.New("Service default/a: annotation graylane.io/timeout: bad duration"))
+	if st := p.Status(); st.OK() || len(st.Warnings["kubernetes"]) != 1 {
+		t.Errorf("status with a warning: %+v", st)
+	}
+	p.Warn("kubernetes", nil)
+	if st := p.Status(); !st.OK() {
+		t.Errorf("status after clearing: %+v", st)
+	}
+}
