@@ -1,111 +1,105 @@
-//go:build !tinygo && !tinygosdk
-
 package main
 
-import (
-	"github.com/graylane/graylane/cmd/wasm-filter/lane"
-	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm"
-	"github.com/proxy-wasm/proxy-wasm-go-sdk/proxywasm/types"
-)
+import "github.com/graylane/graylane/cmd/wasm-filter/lane"
 
 func init() {
-	proxywasm.SetVMContext(&vmContext{})
+	setVMContext(&vmContext{})
 }
 
 // vmContext creates one pluginContext per filter configuration.
 type vmContext struct {
-	types.DefaultVMContext
+	defaultVMContext
 }
 
-// NewPluginContext implements types.VMContext.
-func (*vmContext) NewPluginContext(uint32) types.PluginContext {
+// NewPluginContext implements the SDK's VMContext.
+func (*vmContext) NewPluginContext(uint32) pluginContextType {
 	return &pluginContext{}
 }
 
 // pluginContext holds the decision table and the per-lane counters of one
 // filter configuration.
 type pluginContext struct {
-	types.DefaultPluginContext
+	defaultPluginContext
 	table         *lane.Table
-	counters      []proxywasm.MetricCounter
+	counters      []metricCounter
 	routeCacheErr bool // clear_route_cache failed once and was logged
 }
 
 // OnPluginStart parses the configuration and defines the counters; a bad
 // configuration fails the start and leaves nothing half-applied.
-func (p *pluginContext) OnPluginStart(size int) types.OnPluginStartStatus {
+func (p *pluginContext) OnPluginStart(size int) startStatus {
 	var data []byte
 	if size > 0 {
 		var err error
-		if data, err = proxywasm.GetPluginConfiguration(); err != nil {
-			proxywasm.LogCriticalf("graylane lane filter: reading the configuration: %v", err)
-			return types.OnPluginStartStatusFailed
+		if data, err = getPluginConfiguration(); err != nil {
+			logCriticalf("graylane lane filter: reading the configuration: %v", err)
+			return startFailed
 		}
 	}
 	table, err := lane.Parse(data)
 	if err != nil {
-		proxywasm.LogCriticalf("graylane lane filter: %s", lane.LogLine(err))
-		return types.OnPluginStartStatusFailed
+		logCriticalf("graylane lane filter: %s", lane.LogLine(err))
+		return startFailed
 	}
-	counters := make([]proxywasm.MetricCounter, table.NumLanes())
+	counters := make([]metricCounter, table.NumLanes())
 	for i := range counters {
-		counters[i] = proxywasm.DefineCounterMetric(lane.MetricName(table.LaneName(i)))
+		counters[i] = defineCounterMetric(lane.MetricName(table.LaneName(i)))
 	}
 	p.table, p.counters = table, counters
-	proxywasm.LogInfof("graylane lane filter: %d lanes, lane header %q, thresholds %v",
+	logInfof("graylane lane filter: %d lanes, lane header %q, thresholds %v",
 		table.NumLanes()-1, table.LaneHeader(), table.Thresholds())
-	return types.OnPluginStartStatusOK
+	return startOK
 }
 
-// NewHttpContext implements types.PluginContext.
-func (p *pluginContext) NewHttpContext(uint32) types.HttpContext {
+// NewHttpContext implements the SDK's PluginContext.
+func (p *pluginContext) NewHttpContext(uint32) httpContextType {
 	return &httpContext{plugin: p}
 }
 
 // clearRouteCache asks Envoy (>= 1.33) to pick the route again now that the
 // lane header is set. Older hosts lack the function; that is logged once.
 func (p *pluginContext) clearRouteCache() {
-	if _, err := proxywasm.CallForeignFunction("clear_route_cache", nil); err != nil && !p.routeCacheErr {
+	if _, err := callForeignFunction("clear_route_cache", nil); err != nil && !p.routeCacheErr {
 		p.routeCacheErr = true
-		proxywasm.LogDebugf("graylane lane filter: clear_route_cache: %v", err)
+		logDebugf("graylane lane filter: clear_route_cache: %v", err)
 	}
 }
 
 // httpContext decides the lane of one request.
 type httpContext struct {
-	types.DefaultHttpContext
+	defaultHttpContext
 	plugin     *pluginContext
 	setCookies []string
 }
 
-// OnHttpRequestHeaders implements types.HttpContext.
-func (h *httpContext) OnHttpRequestHeaders(int, bool) types.Action {
+// OnHttpRequestHeaders implements the SDK's HttpContext.
+func (h *httpContext) OnHttpRequestHeaders(int, bool) action {
 	p := h.plugin
 	if p.table == nil {
-		return types.ActionContinue
+		return actionContinue
 	}
 	d := p.table.Decide(requestHeaders{}, lane.RuntimeRandom{})
 	p.counters[d.Lane].Increment(1)
 	if d.Keep {
-		return types.ActionContinue
+		return actionContinue
 	}
-	if err := proxywasm.ReplaceHttpRequestHeader(p.table.LaneHeader(), d.Name); err != nil {
-		proxywasm.LogWarnf("graylane lane filter: setting %s: %v", p.table.LaneHeader(), err)
-		return types.ActionContinue
+	if err := replaceHttpRequestHeader(p.table.LaneHeader(), d.Name); err != nil {
+		logWarnf("graylane lane filter: setting %s: %v", p.table.LaneHeader(), err)
+		return actionContinue
 	}
 	p.clearRouteCache()
 	h.setCookies = d.SetCookies
-	return types.ActionContinue
+	return actionContinue
 }
 
 // OnHttpResponseHeaders adds the sticky cookies generated for the request.
-func (h *httpContext) OnHttpResponseHeaders(int, bool) types.Action {
+func (h *httpContext) OnHttpResponseHeaders(int, bool) action {
 	for _, c := range h.setCookies {
-		if err := proxywasm.AddHttpResponseHeader("set-cookie", c); err != nil {
-			proxywasm.LogWarnf("graylane lane filter: adding set-cookie: %v", err)
+		if err := addHttpResponseHeader("set-cookie", c); err != nil {
+			logWarnf("graylane lane filter: adding set-cookie: %v", err)
 		}
 	}
-	return types.ActionContinue
+	return actionContinue
 }
 
 // requestHeaders reads the current request's headers from the host.
@@ -113,6 +107,6 @@ type requestHeaders struct{}
 
 // Get implements lane.Headers.
 func (requestHeaders) Get(name string) (string, bool) {
-	v, err := proxywasm.GetHttpRequestHeader(name)
+	v, err := getHttpRequestHeader(name)
 	return v, err == nil && v != ""
 }

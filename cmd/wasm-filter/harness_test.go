@@ -165,21 +165,3 @@ func lanesConfig(names []string, weights []float64, sticky string) string {
 	}
 	return `{"lanes":[` + strings.Join(lanes, ",") + `]}`
 }
-
-// TestEntryPointsAlike keeps the two SDK entry points identical apart from
-// their build constraint and the SDK they import.
-func TestEntryPointsAlike(t *testing.T) {
-	read := func(name, sdk string) string {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, body, _ := strings.Cut(string(b), "\n") // the //go:build line
-		return strings.ReplaceAll(body, sdk, "SDK")
-	}
-	upstream := read("filter.go", "github.com/proxy-wasm/proxy-wasm-go-sdk")
-	tinygo := read("filter_tinygo.go", "github.com/tetratelabs/proxy-wasm-go-sdk")
-	if upstream != tinygo {
-		t.Error("filter.go and filter_tinygo.go differ beyond the build constraint and the SDK import path")
-	}
-}

@@ -1,0 +1,43 @@
+//go:build tinygo || tinygosdk
+
+package main
+
+import (
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
+	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
+)
+
+// The filter (filter.go) sees the proxy-wasm SDK through these names, so
+// that one source builds on TinyGo with github.com/tetratelabs/proxy-wasm-go-sdk v0.24.0 and, in sdk.go, on Go's own wasip1 port with github.com/proxy-wasm/proxy-wasm-go-sdk (Envoy >= 1.33).
+
+type (
+	vmContextType        = types.VMContext
+	pluginContextType    = types.PluginContext
+	httpContextType      = types.HttpContext
+	defaultVMContext     = types.DefaultVMContext
+	defaultPluginContext = types.DefaultPluginContext
+	defaultHttpContext   = types.DefaultHttpContext
+	action               = types.Action
+	startStatus          = types.OnPluginStartStatus
+	metricCounter        = proxywasm.MetricCounter
+)
+
+const (
+	actionContinue = types.ActionContinue
+	startOK        = types.OnPluginStartStatusOK
+	startFailed    = types.OnPluginStartStatusFailed
+)
+
+var (
+	setVMContext             = proxywasm.SetVMContext
+	getPluginConfiguration   = proxywasm.GetPluginConfiguration
+	getHttpRequestHeader     = proxywasm.GetHttpRequestHeader
+	replaceHttpRequestHeader = proxywasm.ReplaceHttpRequestHeader
+	addHttpResponseHeader    = proxywasm.AddHttpResponseHeader
+	callForeignFunction      = proxywasm.CallForeignFunction
+	defineCounterMetric      = proxywasm.DefineCounterMetric
+	logCriticalf             = proxywasm.LogCriticalf
+	logWarnf                 = proxywasm.LogWarnf
+	logInfof                 = proxywasm.LogInfof
+	logDebugf                = proxywasm.LogDebugf
+)
