@@ -5,6 +5,7 @@
 // weight change then changes that resource alone: no listener, route or
 // cluster version moves.
 //
-// The filter itself, a proxy-wasm module in Go, lives in cmd/wasm-filter;
-// its configuration schema is PluginConfig.
+// The filter itself, a proxy-wasm module in Go, lives in cmd/wasm-filter, a
+// module of its own; the control plane writes the filter's configuration
+// with that module's lane package and checks it with the filter's parser.
 package lanefilter

@@ -1,8 +1,6 @@
 package lanefilter
 
 import (
-	"fmt"
-
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	wasmfilterv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/wasm/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
@@ -67,9 +65,9 @@ func (f Filter) EdgeFilters(cfg *model.Config, gw *model.Gateway) ([]*hcmv3.Http
 }
 
 func (f Filter) wasm(cfg *model.Config, gw *model.Gateway) (*wasmfilterv3.Wasm, error) {
-	js, err := ConfigFor(cfg, gw).JSON()
+	js, err := ConfigJSON(cfg, gw)
 	if err != nil {
-		return nil, fmt.Errorf("lane filter configuration: %w", err)
+		return nil, err
 	}
 	conf, err := translators.MarshalAny(wrapperspb.String(string(js)))
 	if err != nil {

@@ -18,7 +18,7 @@ const goldenPath = "testdata/plugin-config.json"
 func TestPluginConfigGolden(t *testing.T) {
 	cfg := config(1050, false)
 	cfg.Normalize()
-	got, err := lanefilter.ConfigFor(cfg, &cfg.Gateways[0]).JSON()
+	got, err := lanefilter.ConfigJSON(cfg, &cfg.Gateways[0])
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,7 +41,7 @@ func config(canaryWeight model.Weight, trust bool) *model.Config {
 func TestConfigForFollowsTheSchema(t *testing.T) {
 	cfg := config(1050, true)
 	cfg.Normalize()
-	js, err := lanefilter.ConfigFor(cfg, &cfg.Gateways[0]).JSON()
+	js, err := lanefilter.ConfigJSON(cfg, &cfg.Gateways[0])
 	if err != nil {
 		t.Fatal(err)
 	}
