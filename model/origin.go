@@ -1,6 +1,10 @@
 package model
 
-import "strings"
+import (
+	"maps"
+	"slices"
+	"strings"
+)
 
 // Origin says where a model object was defined, so that an error about it
 // can point there: "file:line" for the file source, an object reference for
@@ -8,16 +12,25 @@ import "strings"
 //
 // Field paths are dotted, with list items indexed: "match[0].header".
 //
-// An Origin is immutable once built and safe to share between copies.
+// An Origin is immutable once built and safe to share between copies; it is
+// one string inside, so that copying and comparing configurations stays
+// cheap.
 type Origin struct {
 	pos    string
-	fields map[string]string
+	fields string // "path\x00pos\x00path\x00pos..."
 }
 
 // NewOrigin returns an Origin at pos whose fields (dotted paths below the
 // object, such as "policy.timeout") may have positions of their own.
 func NewOrigin(pos string, fields map[string]string) Origin {
-	return Origin{pos: pos, fields: fields}
+	var b strings.Builder
+	for _, path := range slices.Sorted(maps.Keys(fields)) { // equal origins are equal strings
+		b.WriteString(path)
+		b.WriteByte(0)
+		b.WriteString(fields[path])
+		b.WriteByte(0)
+	}
+	return Origin{pos: pos, fields: b.String()}
 }
 
 // String is the position of the object itself.
@@ -32,7 +45,7 @@ func (o Origin) String() string {
 // known, else that of its closest known parent, else the object's.
 func (o Origin) At(field string) string {
 	for field != "" {
-		if p, ok := o.fields[field]; ok {
+		if p, ok := o.field(field); ok {
 			return p
 		}
 		i := strings.LastIndexAny(field, ".[")
@@ -42,4 +55,18 @@ func (o Origin) At(field string) string {
 		field = field[:i]
 	}
 	return o.String()
+}
+
+// field looks a path up.
+func (o Origin) field(path string) (string, bool) {
+	rest := o.fields
+	for rest != "" {
+		var key, pos string
+		key, rest, _ = strings.Cut(rest, "\x00")
+		pos, rest, _ = strings.Cut(rest, "\x00")
+		if key == path {
+			return pos, true
+		}
+	}
+	return "", false
 }

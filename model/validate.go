@@ -29,14 +29,23 @@ var reservedHeaders = map[string]bool{
 // error joins *Error values sorted by position.
 func Validate(c *Config) error {
 	var p problems
-	v := validator{cfg: c, p: &p}
+	v := validator{cfg: c, p: &p, byHost: map[string][]*Service{}, laneNames: map[string]bool{}}
+	for i := range c.Services {
+		s := &c.Services[i]
+		v.byHost[s.Host()] = append(v.byHost[s.Host()], s)
+	}
+	for _, l := range c.Lanes {
+		v.laneNames[l.Name] = true
+	}
 	v.config()
 	return p.err()
 }
 
 type validator struct {
-	cfg *Config
-	p   *problems
+	cfg       *Config
+	p         *problems
+	byHost    map[string][]*Service // services by name.namespace
+	laneNames map[string]bool       // defined lane names
 }
 
 func (v *validator) config() {

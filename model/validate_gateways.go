@@ -47,11 +47,11 @@ func (v *validator) route(r *GatewayRoute, subject string) {
 func (v *validator) routeService(r *GatewayRoute, subject string) {
 	pos := r.Origin.At("service")
 	matches := 0
-	for i := range v.cfg.Services {
-		if r.Service.Matches(&v.cfg.Services[i]) {
+	for _, s := range v.byHost[r.Service.Name+"."+r.Service.Namespace] {
+		if r.Service.Matches(s) {
 			matches++
-			if !v.cfg.Services[i].Protocol.IsHTTP() {
-				v.p.add(pos, subject, "service %s is a tcp service; gateways route HTTP requests", v.cfg.Services[i].Key())
+			if !s.Protocol.IsHTTP() {
+				v.p.add(pos, subject, "service %s is a tcp service; gateways route HTTP requests", s.Key())
 			}
 		}
 	}

@@ -84,22 +84,13 @@ func (v *validator) versionLane(ver *Version, subject string, lanes map[string]s
 	if ver.Lane == "" {
 		return
 	}
-	if !v.laneDefined(ver.Lane) {
+	if !v.laneNames[ver.Lane] {
 		v.p.add(ver.Origin.At("lane"), subject, "lane %q is not defined in lanes", ver.Lane)
 	}
 	if other, dup := lanes[ver.Lane]; dup {
 		v.p.add(ver.Origin.At("lane"), subject, "lane %q is also served by version %s; a lane has one version per service", ver.Lane, other)
 	}
 	lanes[ver.Lane] = ver.Name
-}
-
-func (v *validator) laneDefined(name string) bool {
-	for i := range v.cfg.Lanes {
-		if v.cfg.Lanes[i].Name == name {
-			return true
-		}
-	}
-	return false
 }
 
 func (v *validator) endpoints(ver *Version, subject string) {

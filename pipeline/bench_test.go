@@ -18,8 +18,7 @@ func BenchmarkTranslateAndSnapshot(b *testing.B) {
 		cfg := benchconfig.Generate(n)
 		for _, role := range model.AllRoles() {
 			b.Run(fmt.Sprintf("services=%d/role=%s", n, role), func(b *testing.B) {
-				b.ReportAllocs()
-				for b.Loop() {
+				benchconfig.Loop(b, func() {
 					res, err := translators.Translate(cfg, role)
 					if err != nil {
 						b.Fatal(err)
@@ -27,7 +26,7 @@ func BenchmarkTranslateAndSnapshot(b *testing.B) {
 					if _, err := snapshot.Build(res); err != nil {
 						b.Fatal(err)
 					}
-				}
+				})
 			})
 		}
 	}

@@ -195,12 +195,11 @@ func BenchmarkBuild(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.Run(fmt.Sprintf("services=%d/role=%s", n, role), func(b *testing.B) {
-				b.ReportAllocs()
-				for b.Loop() {
+				benchconfig.Loop(b, func() {
 					if _, err := Build(res); err != nil {
 						b.Fatal(err)
 					}
-				}
+				})
 			})
 		}
 	}

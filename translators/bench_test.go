@@ -15,12 +15,11 @@ func BenchmarkTranslate(b *testing.B) {
 		cfg := benchconfig.Generate(n)
 		for _, role := range model.AllRoles() {
 			b.Run(fmt.Sprintf("services=%d/role=%s", n, role), func(b *testing.B) {
-				b.ReportAllocs()
-				for b.Loop() {
+				benchconfig.Loop(b, func() {
 					if _, err := translators.Translate(cfg, role); err != nil {
 						b.Fatal(err)
 					}
-				}
+				})
 			})
 		}
 	}

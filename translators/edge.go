@@ -77,17 +77,10 @@ func (t *translator) edgeHCM(g *model.Gateway, name string, services []*svc) *hc
 	return m
 }
 
-// gatewayMatch is a gateway route's own match, copied afresh for each of
-// the service's lane routes.
-func gatewayMatch(r *model.GatewayRoute) func() *routev3.RouteMatch {
-	return func() *routev3.RouteMatch {
-		m := &routev3.RouteMatch{}
-		if r.Match.Path != "" {
-			m.PathSpecifier = &routev3.RouteMatch_Path{Path: r.Match.Path}
-		} else {
-			m.PathSpecifier = &routev3.RouteMatch_Prefix{Prefix: r.Match.PathPrefix}
-		}
-		m.Headers = exactHeaders(r.Match.Headers)
-		return m
+// gatewayMatch is a gateway route's own match.
+func gatewayMatch(r *model.GatewayRoute) baseMatch {
+	return baseMatch{
+		prefix: r.Match.PathPrefix, path: r.Match.Path, exact: r.Match.Path != "",
+		headers: exactHeaders(r.Match.Headers),
 	}
 }

@@ -1,10 +1,6 @@
 package translators
 
-import (
-	"strings"
-
-	"github.com/graylane/graylane/model"
-)
+import "github.com/graylane/graylane/model"
 
 // Resource names. They are part of what clients see (a proxyless gRPC
 // client dials xds:///SERVICE-KEY), so they are stable across releases.
@@ -16,7 +12,13 @@ func ClusterName(s *model.Service, v *model.Version) string { return s.Key() + "
 // statName is a cluster name without the dots and colons that Envoy's stat
 // tag extraction would split it at: "reviews_default_9080_v2".
 func statName(name string) string {
-	return strings.NewReplacer(".", "_", ":", "_", "/", "_").Replace(name)
+	b := []byte(name)
+	for i, c := range b {
+		if c == '.' || c == ':' || c == '/' {
+			b[i] = '_'
+		}
+	}
+	return string(b)
 }
 
 // SidecarHTTPListener names the sidecar's outbound HTTP listener and its

@@ -17,45 +17,81 @@ import (
 // (lane header equal to the lane), then any other lane header to the
 // baseline, then the service's header matches for untagged requests, then
 // untagged requests split by weight. name prefixes the routes' names.
-func (t *translator) serviceRoutes(s *svc, base func() *routev3.RouteMatch, name string) []*routev3.Route {
-	p := t.routePolicy(s)
-	routes := make([]*routev3.Route, 0, len(s.Versions)+1)
+func (t *translator) serviceRoutes(s *svc, base baseMatch, name string) []*routev3.Route {
+	b := newRouteBatch(len(s.Versions)+len(s.Matches)+1, t.routePolicy(s), base)
 	for i := range s.Versions {
-		v := &s.Versions[i]
-		if v.Lane == "" {
-			continue
+		if lane := s.Versions[i].Lane; lane != "" {
+			b.add(name+"/lane/"+lane, []target{{s.clusters[i], model.WeightFull}}, t.shared.laneIs[lane])
 		}
-		m := base()
-		m.Headers = append(m.Headers, t.shared.laneIs[v.Lane])
-		routes = append(routes, p.route(name+"/lane/"+v.Lane, m, []target{{s.clusters[i], model.WeightFull}}))
 	}
 	baseline := []target{{s.clusters[s.baseline], model.WeightFull}}
 	split := splitTargets(s)
-	if len(routes) > 0 || len(s.Matches) > 0 || !sameTargets(split, baseline) {
-		m := base()
-		m.Headers = append(m.Headers, t.shared.laneTagged)
-		routes = append(routes, p.route(name+"/tagged", m, baseline))
+	if len(b.routes) > 0 || len(s.Matches) > 0 || !sameTargets(split, baseline) {
+		b.add(name+"/tagged", baseline, t.shared.laneTagged)
 	}
 	for i, sm := range s.Matches {
-		m := base()
-		m.Headers = append(m.Headers, exactHeaders(sm.Headers)...)
-		routes = append(routes, p.route(name+"/match/"+itoa(i+1), m, []target{{s.clusters[s.versionIndex(sm.Version)], model.WeightFull}}))
+		b.add(name+"/match/"+itoa(i+1), []target{{s.clusters[s.versionIndex(sm.Version)], model.WeightFull}}, exactHeaders(sm.Headers)...)
 	}
-	return append(routes, p.route(name+"/untagged", base(), split))
+	b.add(name+"/untagged", split)
+	return b.routes
 }
 
-// exactHeaders matches headers by exact value.
-func exactHeaders(hs []model.NameValue) []*routev3.HeaderMatcher {
-	out := make([]*routev3.HeaderMatcher, 0, len(hs))
-	for _, h := range hs {
-		out = append(out, &routev3.HeaderMatcher{
-			Name: h.Name,
-			HeaderMatchSpecifier: &routev3.HeaderMatcher_StringMatch{StringMatch: &matcherv3.StringMatcher{
-				MatchPattern: &matcherv3.StringMatcher_Exact{Exact: h.Value},
-			}},
-		})
+// baseMatch is what every route of a service matches before the routing
+// rules add headers: a path prefix or exact path, and headers.
+type baseMatch struct {
+	prefix  string
+	path    string
+	exact   bool
+	headers []*routev3.HeaderMatcher
+}
+
+// prefixMatch matches every request whose path starts with prefix.
+func prefixMatch(prefix string) baseMatch { return baseMatch{prefix: prefix} }
+
+// routeBatch builds the routes of one service; their messages are allocated
+// together, a few allocations a service rather than several a route.
+type routeBatch struct {
+	policy  routePolicy
+	base    baseMatch
+	routes  []*routev3.Route
+	route   []routev3.Route
+	match   []routev3.RouteMatch
+	action  []routev3.RouteAction
+	wrapped []routev3.Route_Route
+}
+
+func newRouteBatch(n int, p routePolicy, base baseMatch) *routeBatch {
+	return &routeBatch{
+		policy: p, base: base, routes: make([]*routev3.Route, 0, n),
+		route: make([]routev3.Route, n), match: make([]routev3.RouteMatch, n),
+		action: make([]routev3.RouteAction, n), wrapped: make([]routev3.Route_Route, n),
 	}
-	return out
+}
+
+// add appends a route to targets for requests that also carry headers.
+func (b *routeBatch) add(name string, to []target, headers ...*routev3.HeaderMatcher) {
+	i := len(b.routes)
+	m := &b.match[i]
+	if b.base.exact {
+		m.PathSpecifier = &routev3.RouteMatch_Path{Path: b.base.path}
+	} else {
+		m.PathSpecifier = &routev3.RouteMatch_Prefix{Prefix: b.base.prefix}
+	}
+	if len(b.base.headers)+len(headers) > 0 {
+		m.Headers = append(append(make([]*routev3.HeaderMatcher, 0, len(b.base.headers)+len(headers)), b.base.headers...), headers...)
+	}
+	a := &b.action[i]
+	a.HashPolicy, a.RetryPolicy = b.policy.hash, b.policy.retry
+	a.Timeout, a.MaxStreamDuration = b.policy.timeout, b.policy.maxStreamDuration
+	if len(to) == 1 {
+		a.ClusterSpecifier = &routev3.RouteAction_Cluster{Cluster: to[0].cluster}
+	} else {
+		a.ClusterSpecifier = &routev3.RouteAction_WeightedClusters{WeightedClusters: weightedClusters(to)}
+	}
+	b.wrapped[i].Route = a
+	r := &b.route[i]
+	r.Name, r.Match, r.Action = name, m, &b.wrapped[i]
+	b.routes = append(b.routes, r)
 }
 
 // target is a cluster and its share of a route's traffic.
@@ -122,21 +158,6 @@ func (t *translator) routePolicy(s *svc) routePolicy {
 	return p
 }
 
-func (p routePolicy) route(name string, m *routev3.RouteMatch, to []target) *routev3.Route {
-	a := &routev3.RouteAction{
-		HashPolicy:        p.hash,
-		RetryPolicy:       p.retry,
-		Timeout:           p.timeout,
-		MaxStreamDuration: p.maxStreamDuration,
-	}
-	if len(to) == 1 {
-		a.ClusterSpecifier = &routev3.RouteAction_Cluster{Cluster: to[0].cluster}
-	} else {
-		a.ClusterSpecifier = &routev3.RouteAction_WeightedClusters{WeightedClusters: weightedClusters(to)}
-	}
-	return &routev3.Route{Name: name, Match: m, Action: &routev3.Route_Route{Route: a}}
-}
-
 func weightedClusters(to []target) *routev3.WeightedCluster {
 	wc := &routev3.WeightedCluster{Clusters: make([]*routev3.WeightedCluster_ClusterWeight, 0, len(to))}
 	for _, tg := range to {
@@ -200,9 +221,19 @@ func (t *translator) retryPolicy(r *model.Retries) *routev3.RetryPolicy {
 	}
 }
 
-// prefixMatch matches every request whose path starts with prefix.
-func prefixMatch(prefix string) func() *routev3.RouteMatch {
-	return func() *routev3.RouteMatch {
-		return &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Prefix{Prefix: prefix}}
+// exactHeaders matches headers by exact value.
+func exactHeaders(hs []model.NameValue) []*routev3.HeaderMatcher {
+	if len(hs) == 0 {
+		return nil
 	}
+	out := make([]*routev3.HeaderMatcher, 0, len(hs))
+	for _, h := range hs {
+		out = append(out, &routev3.HeaderMatcher{
+			Name: h.Name,
+			HeaderMatchSpecifier: &routev3.HeaderMatcher_StringMatch{StringMatch: &matcherv3.StringMatcher{
+				MatchPattern: &matcherv3.StringMatcher_Exact{Exact: h.Value},
+			}},
+		})
+	}
+	return out
 }

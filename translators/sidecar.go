@@ -86,7 +86,7 @@ func (t *translator) hostCounts() hostCounts {
 
 // checkDomains guards Envoy's rule that a domain belongs to one virtual host.
 func (t *translator) checkDomains(rc *routev3.RouteConfiguration) {
-	owner := map[string]string{}
+	owner := make(map[string]string, 8*len(rc.VirtualHosts))
 	for _, vh := range rc.VirtualHosts {
 		for _, d := range vh.Domains {
 			if other, dup := owner[d]; dup {
