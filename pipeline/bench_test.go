@@ -10,24 +10,54 @@ import (
 	"github.com/graylane/graylane/translators"
 )
 
-// BenchmarkTranslateAndSnapshot measures what a configuration change costs
-// for one role: translation, validation, reference checks and versioning.
-// Compare runs with benchstat; the cost should grow linearly with services.
+var sizes = []int{100, 1000, 10000}
+
+// BenchmarkTranslateAndSnapshot measures a cold build for one role:
+// translation, validation, reference checks and versioning, with nothing
+// remembered. Compare runs with benchstat; the cost should grow linearly
+// with services.
 func BenchmarkTranslateAndSnapshot(b *testing.B) {
-	for _, n := range []int{100, 1000, 10000} {
+	for _, n := range sizes {
 		cfg := benchconfig.Generate(n)
 		for _, role := range model.AllRoles() {
 			b.Run(fmt.Sprintf("services=%d/role=%s", n, role), func(b *testing.B) {
+				benchconfig.Loop(b, func() { buildRole(b, cfg, role, nil, snapshot.NewBuilder()) })
+			})
+		}
+	}
+}
+
+// BenchmarkOneServiceChanged measures what the control plane does on a
+// typical change: one service's weights move, the rest is as before. The
+// memo and the builder remember the previous build, as the pipeline's do.
+func BenchmarkOneServiceChanged(b *testing.B) {
+	for _, n := range sizes {
+		cfgs := [2]*model.Config{benchconfig.Generate(n), benchconfig.Generate(n)}
+		cfgs[1].Services[n/2].Weights = map[string]model.Weight{"v1": 5000, "v2": 5000}
+		for _, role := range model.AllRoles() {
+			b.Run(fmt.Sprintf("services=%d/role=%s", n, role), func(b *testing.B) {
+				memo, builder := translators.NewMemo(), snapshot.NewBuilder()
+				buildRole(b, cfgs[0], role, memo, builder)
+				i := 0
 				benchconfig.Loop(b, func() {
-					res, err := translators.Translate(cfg, role)
-					if err != nil {
-						b.Fatal(err)
-					}
-					if _, err := snapshot.Build(res); err != nil {
-						b.Fatal(err)
-					}
+					i++
+					buildRole(b, cfgs[i%2], role, memo, builder)
 				})
 			})
 		}
+	}
+}
+
+func buildRole(b *testing.B, cfg *model.Config, role model.Role, memo *translators.Memo, builder *snapshot.Builder) {
+	var opts []translators.Option
+	if memo != nil {
+		opts = append(opts, translators.WithMemo(memo))
+	}
+	res, err := translators.Translate(cfg, role, opts...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := builder.Build(res); err != nil {
+		b.Fatal(err)
 	}
 }

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/graylane/graylane/model"
 	"github.com/graylane/graylane/snapshot"
@@ -20,6 +21,27 @@ type Result struct {
 // Build merges the parts, validates the result and builds every role's
 // snapshot. Nothing is returned unless all of it succeeds.
 func Build(parts []*model.Config, opts ...translators.Option) (*Result, error) {
+	return newBuilder().build(parts, opts)
+}
+
+// builder builds configuration after configuration, remembering each
+// service's translation and each resource's checks, so that a change costs
+// what changed rather than the whole configuration.
+type builder struct {
+	memo  *translators.Memo
+	snaps map[model.Role]*snapshot.Builder
+}
+
+func newBuilder() *builder {
+	b := &builder{memo: translators.NewMemo(), snaps: map[model.Role]*snapshot.Builder{}}
+	for _, role := range model.AllRoles() {
+		b.snaps[role] = snapshot.NewBuilder()
+	}
+	return b
+}
+
+// build validates the merged parts and builds the roles concurrently.
+func (b *builder) build(parts []*model.Config, opts []translators.Option) (*Result, error) {
 	cfg, err := model.Merge(parts...)
 	if err != nil {
 		return nil, err
@@ -28,28 +50,36 @@ func Build(parts []*model.Config, opts ...translators.Option) (*Result, error) {
 	if err := model.Validate(cfg); err != nil {
 		return nil, err
 	}
-	out := &Result{Config: cfg, Resources: map[model.Role]*translators.Resources{}, Snapshots: map[model.Role]*snapshot.Snapshot{}}
-	var errs []error
-	for _, role := range model.AllRoles() {
-		res, snap, err := buildRole(cfg, role, opts)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		out.Resources[role], out.Snapshots[role] = res, snap
+	roles := model.AllRoles()
+	res := make([]*translators.Resources, len(roles))
+	snaps := make([]*snapshot.Snapshot, len(roles))
+	errs := make([]error, len(roles))
+	opts = append(opts[:len(opts):len(opts)], translators.WithMemo(b.memo))
+	var wg sync.WaitGroup
+	for i, role := range roles {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res[i], snaps[i], errs[i] = b.role(cfg, role, opts)
+		}()
 	}
+	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
+	}
+	out := &Result{Config: cfg, Resources: map[model.Role]*translators.Resources{}, Snapshots: map[model.Role]*snapshot.Snapshot{}}
+	for i, role := range roles {
+		out.Resources[role], out.Snapshots[role] = res[i], snaps[i]
 	}
 	return out, nil
 }
 
-func buildRole(cfg *model.Config, role model.Role, opts []translators.Option) (*translators.Resources, *snapshot.Snapshot, error) {
+func (b *builder) role(cfg *model.Config, role model.Role, opts []translators.Option) (*translators.Resources, *snapshot.Snapshot, error) {
 	res, err := translators.Translate(cfg, role, opts...)
 	if err != nil {
 		return nil, nil, err
 	}
-	snap, err := snapshot.Build(res)
+	snap, err := b.snaps[role].Build(res)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s snapshot: %w", role, err)
 	}

@@ -23,6 +23,7 @@ type Pipeline struct {
 	log     *zap.Logger
 	opts    []translators.Option
 	waitFor []string
+	builder *builder
 
 	mu       sync.Mutex
 	parts    map[string]*model.Config
@@ -54,7 +55,7 @@ func New(cache *snapshot.Cache, m *metrics.Metrics, opts ...Option) *Pipeline {
 	p := &Pipeline{
 		cache: cache, metrics: m, log: zap.NewNop(),
 		parts: map[string]*model.Config{}, rejected: map[string][]string{}, warnings: map[string][]string{},
-		ready: make(chan struct{}),
+		ready: make(chan struct{}), builder: newBuilder(),
 	}
 	for _, o := range opts {
 		o(p)
@@ -113,7 +114,7 @@ func (p *Pipeline) haveAllSources() bool {
 // rebuild builds from the latest part of every source and publishes.
 func (p *Pipeline) rebuild(trigger string) {
 	start := time.Now()
-	res, err := Build(p.partsInOrder(), p.opts...)
+	res, err := p.builder.build(p.partsInOrder(), p.opts)
 	p.metrics.BuildDuration.Observe(time.Since(start).Seconds())
 	if err != nil {
 		p.status.BuildErrors = p.logProblems(trigger, err)

@@ -69,6 +69,6 @@ func (p *Pipeline) updateStatus() {
 
 func (p *Pipeline) recordResources(role model.Role, s *snapshot.Snapshot) {
 	for _, t := range snapshot.ServedTypes() {
-		p.metrics.Resources.WithLabelValues(string(role), snapshot.ShortName(snapshot.TypeURL(t))).Set(float64(len(s.Resources(t))))
+		p.metrics.Resources.WithLabelValues(string(role), snapshot.ShortName(snapshot.TypeURL(t))).Set(float64(s.Len(t)))
 	}
 }

@@ -18,10 +18,28 @@ type validator interface {
 	ValidateAll() error
 }
 
+// Builder builds one role's snapshots. It remembers what it learnt about
+// each resource of its last build: given the very same message again (as a
+// translators.Memo hands back an unchanged service's resources), it does
+// not validate, encode, hash or read it again.
+type Builder struct {
+	mu   sync.Mutex
+	last map[types.Resource]checked
+}
+
+// NewBuilder returns a Builder that remembers nothing yet.
+func NewBuilder() *Builder { return &Builder{} }
+
 // Build validates translated resources, checks that every reference
 // resolves, and versions each type by its content. It returns every problem
 // found, or a snapshot ready to publish.
-func Build(res *translators.Resources) (*Snapshot, error) {
+func Build(res *translators.Resources) (*Snapshot, error) { return NewBuilder().Build(res) }
+
+// Build is the package's Build, with the builder's memory.
+func (b *Builder) Build(res *translators.Resources) (*Snapshot, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	next := make(map[types.Resource]checked, len(b.last))
 	snap := &Snapshot{}
 	var errs []error
 	for _, in := range []struct {
@@ -34,7 +52,7 @@ func Build(res *translators.Resources) (*Snapshot, error) {
 		{types.Route, toResources(res.Routes)},
 		{types.ExtensionConfig, toResources(res.ExtensionConfigs)},
 	} {
-		s, err := newSetOf(in.all)
+		s, err := b.newSet(in.all, next)
 		snap.sets[in.t] = s
 		errs = append(errs, err)
 	}
@@ -44,6 +62,7 @@ func Build(res *translators.Resources) (*Snapshot, error) {
 	if err := checkReferences(snap); err != nil {
 		return nil, err
 	}
+	b.last = next
 	return snap, nil
 }
 
@@ -55,62 +74,84 @@ func toResources[T types.Resource](in []T) []types.Resource {
 	return out
 }
 
-// hashed is a resource's name and content version, or why it has none.
-type hashed struct {
+// checked is what Build learns of a resource: its name, content version
+// and references, or why it cannot be served.
+type checked struct {
 	name    string
 	version string
+	refs    references
 	err     error
 }
 
-// newSetOf validates, names and hashes resources of one type, on every core.
-func newSetOf(resources []types.Resource) (*set, error) {
-	out := make([]hashed, len(resources))
-	workers := min(runtime.GOMAXPROCS(0), len(resources)/64+1)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < len(resources); i += workers {
-				out[i] = hash(resources[i])
-			}
-		}()
+// newSet validates, names and hashes resources of one type, on every core,
+// and records what it learnt in next.
+func (b *Builder) newSet(resources []types.Resource, next map[types.Resource]checked) (*set, error) {
+	out := make([]checked, len(resources))
+	todo := make([]int, 0, len(resources))
+	for i, r := range resources {
+		if c, ok := b.last[r]; ok {
+			out[i] = c
+		} else {
+			todo = append(todo, i)
+		}
 	}
-	wg.Wait()
-	s := newSet()
+	parallel(len(todo), func(k int) { out[todo[k]] = check(resources[todo[k]]) })
+	s := newSet(len(resources))
 	var errs []error
-	for i, h := range out {
-		switch _, dup := s.items[h.name]; {
-		case h.err != nil:
-			errs = append(errs, h.err)
+	for i, c := range out {
+		switch _, dup := s.items[c.name]; {
+		case c.err != nil:
+			errs = append(errs, c.err)
 		case dup:
-			errs = append(errs, fmt.Errorf("%s %q: generated twice", typeName(resources[i]), h.name))
+			errs = append(errs, fmt.Errorf("%s %q: generated twice", typeName(resources[i]), c.name))
 		default:
-			s.add(h.name, resources[i], h.version)
+			s.add(c.name, resources[i], c.version, c.refs)
+			next[resources[i]] = c
 		}
 	}
 	return s.seal(), errors.Join(errs...)
 }
 
-// hash validates one resource and hashes its deterministic encoding.
-func hash(r types.Resource) hashed {
-	h := hashed{name: cachev3.GetResourceName(r)}
+// parallel runs f(0..n-1) on every core.
+func parallel(n int, f func(int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/64+1)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += workers {
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// check validates one resource, hashes its deterministic encoding and reads
+// its references.
+func check(r types.Resource) checked {
+	c := checked{name: cachev3.GetResourceName(r)}
+	fail := func(err error) checked {
+		c.err = fmt.Errorf("%s %q: %w", typeName(r), c.name, err)
+		return c
+	}
 	v, ok := r.(validator)
 	if !ok {
-		h.err = fmt.Errorf("%s %q: resource has no validation", typeName(r), h.name)
-		return h
+		return fail(errors.New("resource has no validation"))
 	}
 	if err := v.ValidateAll(); err != nil {
-		h.err = fmt.Errorf("%s %q: %w", typeName(r), h.name, err)
-		return h
+		return fail(err)
 	}
-	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(r)
+	bytes, err := proto.MarshalOptions{Deterministic: true}.Marshal(r)
 	if err != nil {
-		h.err = fmt.Errorf("%s %q: %w", typeName(r), h.name, err)
-		return h
+		return fail(err)
 	}
-	h.version = contentVersion(b)
-	return h
+	if c.refs, err = referencesOf(r); err != nil {
+		return fail(err)
+	}
+	c.version = contentVersion(bytes)
+	return c
 }
 
 func typeName(r types.Resource) string { return string(r.ProtoReflect().Descriptor().Name()) }

@@ -14,62 +14,34 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 )
 
-// refs collects the names each type's resources refer to.
-type refs struct {
-	endpoints  map[string]bool // EDS names of clusters
-	routes     map[string]bool // RDS names of listeners, API listeners included
-	clusters   map[string]bool // clusters named by routes and TCP proxies
-	extensions map[string]bool // ECDS names of HTTP filters
-	errs       []error
+// references are the names one resource refers to, by the type they name.
+type references struct {
+	endpoints  []string // EDS names of a cluster
+	routes     []string // RDS names of a listener, API listeners included
+	clusters   []string // clusters named by routes and TCP proxies
+	extensions []string // ECDS names of HTTP filters
 }
 
-// checkReferences fails unless every reference in the snapshot resolves and
-// every endpoint, route and extension config is referred to. Unlike
-// go-control-plane's Snapshot.Consistent it follows the route
-// configurations of API listeners, which proxyless gRPC clients use.
-func checkReferences(s *Snapshot) error {
-	r := &refs{endpoints: map[string]bool{}, routes: map[string]bool{}, clusters: map[string]bool{}, extensions: map[string]bool{}}
-	for _, c := range s.Resources(types.Cluster) {
-		r.cluster(c.(*clusterv3.Cluster))
-	}
-	for _, l := range s.Resources(types.Listener) {
-		r.listener(l.(*listenerv3.Listener))
-	}
-	for _, rc := range s.Resources(types.Route) {
-		r.routeConfig(rc.(*routev3.RouteConfiguration))
-	}
-	r.match("cluster", r.clusters, s.Resources(types.Cluster), false)
-	r.match("endpoints", r.endpoints, s.Resources(types.Endpoint), true)
-	r.match("route configuration", r.routes, s.Resources(types.Route), true)
-	r.match("extension config", r.extensions, s.Resources(types.ExtensionConfig), true)
-	return errors.Join(r.errs...)
+func (r references) empty() bool {
+	return len(r.endpoints)+len(r.routes)+len(r.clusters)+len(r.extensions) == 0
 }
 
-// match reports referenced names that do not exist and, when exact, existing
-// resources nothing refers to, in name order.
-func (r *refs) match(kind string, referenced map[string]bool, have map[string]types.Resource, exact bool) {
-	var missing, unused []string
-	for name := range referenced {
-		if _, ok := have[name]; !ok {
-			missing = append(missing, name)
-		}
+// referencesOf reads what a resource refers to.
+func referencesOf(r types.Resource) (references, error) {
+	var refs references
+	var err error
+	switch m := r.(type) {
+	case *clusterv3.Cluster:
+		refs.cluster(m)
+	case *listenerv3.Listener:
+		err = refs.listener(m)
+	case *routev3.RouteConfiguration:
+		refs.routeConfig(m)
 	}
-	if exact && len(have) != len(referenced)-len(missing) {
-		for name := range have {
-			if !referenced[name] {
-				unused = append(unused, name)
-			}
-		}
-	}
-	for _, name := range slices.Sorted(slices.Values(missing)) {
-		r.errs = append(r.errs, fmt.Errorf("%s %q is referenced but not generated", kind, name))
-	}
-	for _, name := range slices.Sorted(slices.Values(unused)) {
-		r.errs = append(r.errs, fmt.Errorf("%s %q is generated but nothing refers to it", kind, name))
-	}
+	return refs, err
 }
 
-func (r *refs) cluster(c *clusterv3.Cluster) {
+func (r *references) cluster(c *clusterv3.Cluster) {
 	if c.GetType() != clusterv3.Cluster_EDS {
 		return
 	}
@@ -77,64 +49,126 @@ func (r *refs) cluster(c *clusterv3.Cluster) {
 	if name == "" {
 		name = c.GetName()
 	}
-	r.endpoints[name] = true
+	r.endpoints = append(r.endpoints, name)
 }
 
-func (r *refs) listener(l *listenerv3.Listener) {
+func (r *references) listener(l *listenerv3.Listener) error {
+	var errs []error
 	if api := l.GetApiListener().GetApiListener(); api != nil {
-		r.typedConfig(api)
+		errs = append(errs, r.typedConfig(api))
 	}
 	for _, fc := range l.GetFilterChains() {
 		for _, f := range fc.GetFilters() {
-			r.typedConfig(f.GetTypedConfig())
+			errs = append(errs, r.typedConfig(f.GetTypedConfig()))
 		}
 	}
+	return errors.Join(errs...)
 }
 
 // typedConfig follows a network filter's (or API listener's) configuration.
-func (r *refs) typedConfig(a *anypb.Any) {
+func (r *references) typedConfig(a *anypb.Any) error {
 	msg, err := a.UnmarshalNew()
 	if err != nil {
-		r.errs = append(r.errs, fmt.Errorf("unreadable %s: %w", a.GetTypeUrl(), err))
-		return
+		return fmt.Errorf("unreadable %s: %w", a.GetTypeUrl(), err)
 	}
 	switch m := msg.(type) {
 	case *hcmv3.HttpConnectionManager:
 		r.hcm(m)
 	case *tcpproxyv3.TcpProxy:
 		if c := m.GetCluster(); c != "" {
-			r.clusters[c] = true
+			r.clusters = append(r.clusters, c)
 		}
 		for _, wc := range m.GetWeightedClusters().GetClusters() {
-			r.clusters[wc.GetName()] = true
+			r.clusters = append(r.clusters, wc.GetName())
 		}
 	}
+	return nil
 }
 
-func (r *refs) hcm(m *hcmv3.HttpConnectionManager) {
+func (r *references) hcm(m *hcmv3.HttpConnectionManager) {
 	if rds := m.GetRds(); rds != nil {
-		r.routes[rds.GetRouteConfigName()] = true
+		r.routes = append(r.routes, rds.GetRouteConfigName())
 	}
 	if rc := m.GetRouteConfig(); rc != nil {
 		r.routeConfig(rc)
 	}
 	for _, f := range m.GetHttpFilters() {
-		if cd := f.GetConfigDiscovery(); cd != nil {
-			r.extensions[f.GetName()] = true
+		if f.GetConfigDiscovery() != nil {
+			r.extensions = append(r.extensions, f.GetName())
 		}
 	}
 }
 
-func (r *refs) routeConfig(rc *routev3.RouteConfiguration) {
+func (r *references) routeConfig(rc *routev3.RouteConfiguration) {
 	for _, vh := range rc.GetVirtualHosts() {
 		for _, rt := range vh.GetRoutes() {
 			a := rt.GetRoute()
 			if c := a.GetCluster(); c != "" {
-				r.clusters[c] = true
+				r.clusters = append(r.clusters, c)
 			}
 			for _, wc := range a.GetWeightedClusters().GetClusters() {
-				r.clusters[wc.GetName()] = true
+				r.clusters = append(r.clusters, wc.GetName())
 			}
 		}
 	}
+}
+
+// checkReferences fails unless every reference in the snapshot resolves and
+// every endpoint, route and extension config is referred to. Unlike
+// go-control-plane's Snapshot.Consistent it follows the route
+// configurations of API listeners, which proxyless gRPC clients use.
+func checkReferences(s *Snapshot) error {
+	named := map[types.ResponseType]map[string]bool{}
+	for _, t := range []types.ResponseType{types.Cluster, types.Endpoint, types.Route, types.ExtensionConfig} {
+		named[t] = make(map[string]bool, s.Len(t))
+	}
+	for _, st := range s.sets {
+		if st == nil {
+			continue
+		}
+		for _, r := range st.refs {
+			addAll(named[types.Endpoint], r.endpoints)
+			addAll(named[types.Route], r.routes)
+			addAll(named[types.Cluster], r.clusters)
+			addAll(named[types.ExtensionConfig], r.extensions)
+		}
+	}
+	var errs []error
+	errs = append(errs, match("cluster", named[types.Cluster], s.sets[types.Cluster], false)...)
+	errs = append(errs, match("endpoints", named[types.Endpoint], s.sets[types.Endpoint], true)...)
+	errs = append(errs, match("route configuration", named[types.Route], s.sets[types.Route], true)...)
+	errs = append(errs, match("extension config", named[types.ExtensionConfig], s.sets[types.ExtensionConfig], true)...)
+	return errors.Join(errs...)
+}
+
+func addAll(set map[string]bool, names []string) {
+	for _, n := range names {
+		set[n] = true
+	}
+}
+
+// match reports referenced names that do not exist and, when exact, existing
+// resources nothing refers to, in name order.
+func match(kind string, referenced map[string]bool, have *set, exact bool) []error {
+	var missing, unused []string
+	for name := range referenced {
+		if _, ok := have.items[name]; !ok {
+			missing = append(missing, name)
+		}
+	}
+	if exact && len(have.items) != len(referenced)-len(missing) {
+		for name := range have.items {
+			if !referenced[name] {
+				unused = append(unused, name)
+			}
+		}
+	}
+	var errs []error
+	for _, name := range slices.Sorted(slices.Values(missing)) {
+		errs = append(errs, fmt.Errorf("%s %q is referenced but not generated", kind, name))
+	}
+	for _, name := range slices.Sorted(slices.Values(unused)) {
+		errs = append(errs, fmt.Errorf("%s %q is generated but nothing refers to it", kind, name))
+	}
+	return errs
 }

@@ -1,7 +1,6 @@
 package snapshot
 
 import (
-	"maps"
 	"slices"
 	"strconv"
 
@@ -13,27 +12,40 @@ import (
 // set is the resources of one type with a content version for each, and a
 // version for the whole set derived from them.
 type set struct {
-	version   string
-	items     map[string]types.ResourceWithTTL
-	versions  map[string]string
-	resources map[string]types.Resource
+	version  string
+	items    map[string]types.ResourceWithTTL
+	versions map[string]string
+	names    []string     // in the order added
+	refs     []references // of the resources that refer to others
 }
 
-func newSet() *set {
-	return &set{items: map[string]types.ResourceWithTTL{}, versions: map[string]string{}, resources: map[string]types.Resource{}}
+func newSet(n int) *set {
+	return &set{
+		items:    make(map[string]types.ResourceWithTTL, n),
+		versions: make(map[string]string, n),
+		names:    make([]string, 0, n),
+	}
 }
 
-// add records a resource under its name with its content hash.
-func (s *set) add(name string, r types.Resource, version string) {
+// add records a resource under its name with its content hash and what it
+// refers to.
+func (s *set) add(name string, r types.Resource, version string, refs references) {
 	s.items[name] = types.ResourceWithTTL{Resource: r}
-	s.resources[name] = r
 	s.versions[name] = version
+	s.names = append(s.names, name)
+	if !refs.empty() {
+		s.refs = append(s.refs, refs)
+	}
 }
 
-// seal computes the set's version from its names and their versions.
+// seal computes the set's version from its names and their versions, in
+// name order (translators add resources sorted by name already).
 func (s *set) seal() *set {
+	if !slices.IsSorted(s.names) {
+		slices.Sort(s.names)
+	}
 	h := xxhash.New()
-	for _, name := range slices.Sorted(maps.Keys(s.versions)) {
+	for _, name := range s.names {
 		_, _ = h.WriteString(name)
 		_, _ = h.Write([]byte{0})
 		_, _ = h.WriteString(s.versions[name])
@@ -45,12 +57,16 @@ func (s *set) seal() *set {
 
 // union is a with b's resources added or replacing a's.
 func union(a, b *set) *set {
-	out := newSet()
-	for _, from := range []*set{a, b} {
-		for name, r := range from.resources {
-			out.add(name, r, from.versions[name])
+	out := newSet(len(a.items) + len(b.items))
+	for name, item := range a.items {
+		if _, replaced := b.items[name]; !replaced {
+			out.add(name, item.Resource, a.versions[name], references{})
 		}
 	}
+	for _, name := range b.names {
+		out.add(name, b.items[name].Resource, b.versions[name], references{})
+	}
+	out.refs = append(slices.Clone(a.refs), b.refs...)
 	return out.seal()
 }
 
@@ -73,13 +89,24 @@ func (s *Snapshot) Version(t types.ResponseType) string {
 	return ""
 }
 
-// Resources returns the resources of a type by name. The map and the
+// Resources returns a new map of the resources of a type by name. The
 // resources must not be modified.
 func (s *Snapshot) Resources(t types.ResponseType) map[string]types.Resource {
+	out := map[string]types.Resource{}
 	if st := s.sets[t]; st != nil {
-		return st.resources
+		for name, item := range st.items {
+			out[name] = item.Resource
+		}
 	}
-	return nil
+	return out
+}
+
+// Len returns the number of resources of a type.
+func (s *Snapshot) Len(t types.ResponseType) int {
+	if st := s.sets[t]; st != nil {
+		return len(st.items)
+	}
+	return 0
 }
 
 // with returns a copy of s with one type's set replaced.
@@ -97,7 +124,7 @@ func (s *Snapshot) cache() *cachev3.Snapshot {
 		url, _ := cachev3.GetResponseTypeURL(t)
 		st := s.sets[t]
 		if st == nil {
-			st = newSet().seal()
+			st = newSet(0).seal()
 		}
 		out.Resources[t] = cachev3.Resources{Version: st.version, Items: st.items}
 		out.VersionMap[url] = st.versions

@@ -204,3 +204,32 @@ func BenchmarkBuild(b *testing.B) {
 		}
 	}
 }
+
+// TestBuilderRemembersWithoutChangingTheResult builds a sequence of
+// configurations with one Builder and a translators.Memo, and wants every
+// version equal to a fresh build's; resources handed back unchanged are not
+// checked again, yet an invalid new one is still refused.
+func TestBuilderRemembersWithoutChangingTheResult(t *testing.T) {
+	memo, b := translators.NewMemo(), NewBuilder()
+	for _, w := range []model.Weight{1000, 2000, 2000, 0, 5000} {
+		res, err := translators.Translate(config(w), model.RoleSidecar, translators.WithMemo(memo))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := b.Build(res)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := build(t, config(w), model.RoleSidecar)
+		for _, typ := range ServedTypes() {
+			if got.Version(typ) != want.Version(typ) {
+				t.Errorf("weight %s: %s version %s, a fresh build gives %s", w, ShortName(TypeURL(typ)), got.Version(typ), want.Version(typ))
+			}
+		}
+	}
+	res, _ := translators.Translate(config(0), model.RoleSidecar, translators.WithMemo(memo))
+	res.Routes[0].VirtualHosts[0].Domains = nil // a new, invalid message
+	if _, err := b.Build(res); err == nil {
+		t.Error("the builder accepted an invalid route configuration")
+	}
+}

@@ -14,14 +14,23 @@ import (
 // protocol options.
 const httpProtocolOptionsKey = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
 
-// addService adds a cluster and its endpoints for every version of s.
-func (t *translator) addService(s *svc) {
+// versionClusters builds a cluster and its endpoints for every version of
+// s into p.
+func (t *translator) versionClusters(s *svc, p *piece) {
 	cb, od := circuitBreakers(s.Policy.CircuitBreaker), outlierDetection(s.Policy.OutlierDetection)
 	for i := range s.Versions {
 		name := s.clusters[i]
-		t.out.Clusters = append(t.out.Clusters, t.cluster(s, name, cb, od))
-		t.out.Endpoints = append(t.out.Endpoints, loadAssignment(name, &s.Versions[i]))
+		p.clusters = append(p.clusters, t.cluster(s, name, cb, od))
+		p.endpoints = append(p.endpoints, loadAssignment(name, &s.Versions[i]))
 	}
+}
+
+// add appends a service's piece to the output.
+func (t *translator) add(p piece) {
+	t.out.Clusters = append(t.out.Clusters, p.clusters...)
+	t.out.Endpoints = append(t.out.Endpoints, p.endpoints...)
+	t.out.Listeners = append(t.out.Listeners, p.listeners...)
+	t.out.Routes = append(t.out.Routes, p.routes...)
 }
 
 // cluster is one version's cluster; its versions share cb and od.

@@ -33,7 +33,11 @@ func (t *translator) edge() {
 			vh.Routes = append(vh.Routes, t.gatewayRoutes(s, r, routeName(g, j, s))...)
 			if !used[s.key] {
 				used[s.key] = true
-				t.addService(s)
+				t.add(t.piece(s, "", func() piece {
+					var p piece
+					t.versionClusters(s, &p)
+					return p
+				}))
 			}
 		}
 		name := GatewayListener(g)

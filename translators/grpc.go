@@ -11,23 +11,28 @@ import (
 // route configuration of the same name, and the service's clusters.
 func (t *translator) grpc() {
 	for _, s := range t.services {
-		if !s.Protocol.IsHTTP() {
-			continue
+		if s.Protocol.IsHTTP() {
+			t.add(t.piece(s, "", func() piece { return t.grpcService(s) }))
 		}
-		t.addService(s)
-		key := s.key
-		m := t.hcm(key, key, []*hcmv3.HttpFilter{t.shared.router})
-		t.out.Listeners = append(t.out.Listeners, &listenerv3.Listener{
-			Name:        key,
-			ApiListener: &listenerv3.ApiListener{ApiListener: t.anyOf(m)},
-		})
-		t.out.Routes = append(t.out.Routes, &routev3.RouteConfiguration{
-			Name: key,
-			VirtualHosts: []*routev3.VirtualHost{{
-				Name:    key,
-				Domains: []string{"*"},
-				Routes:  t.serviceRoutes(s, prefixMatch(""), key),
-			}},
-		})
 	}
+}
+
+func (t *translator) grpcService(s *svc) piece {
+	var p piece
+	t.versionClusters(s, &p)
+	key := s.key
+	m := t.hcm(key, key, []*hcmv3.HttpFilter{t.shared.router})
+	p.listeners = []*listenerv3.Listener{{
+		Name:        key,
+		ApiListener: &listenerv3.ApiListener{ApiListener: t.anyOf(m)},
+	}}
+	p.routes = []*routev3.RouteConfiguration{{
+		Name: key,
+		VirtualHosts: []*routev3.VirtualHost{{
+			Name:    key,
+			Domains: []string{"*"},
+			Routes:  t.serviceRoutes(s, prefixMatch(""), key),
+		}},
+	}}
+	return p
 }

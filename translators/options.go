@@ -19,6 +19,7 @@ type Option func(*options)
 
 type options struct {
 	edgeFilters EdgeFilters
+	memo        *Memo
 }
 
 func newOptions(opts []Option) options {

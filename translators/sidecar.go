@@ -23,25 +23,38 @@ func (t *translator) sidecar() {
 	rc := &routev3.RouteConfiguration{Name: SidecarHTTPListener}
 	hosts := t.hostCounts()
 	for _, s := range t.services {
-		t.addService(s)
-		if !s.Protocol.IsHTTP() {
-			t.out.Listeners = append(t.out.Listeners, t.tcpListener(s))
-			continue
+		// A service's host names depend on its name's other ports and
+		// namespaces.
+		extra := strconv.Itoa(hosts.ports[s.Host()]) + "/" + strconv.Itoa(hosts.namespaces[s.Name])
+		p := t.piece(s, extra, func() piece { return t.sidecarService(s, hosts) })
+		t.add(p)
+		if p.vhost != nil {
+			http = append(http, s)
+			rc.VirtualHosts = append(rc.VirtualHosts, p.vhost)
 		}
-		http = append(http, s)
-		// The rate limit sits on the virtual host: one bucket per service,
-		// whichever lane route a request takes.
-		rc.VirtualHosts = append(rc.VirtualHosts, &routev3.VirtualHost{
-			Name:                 s.key,
-			Domains:              domains(s, hosts),
-			Routes:               t.serviceRoutes(s, prefixMatch("/"), s.key),
-			TypedPerFilterConfig: t.rateLimitConfig(s),
-		})
 	}
 	m := t.hcm(SidecarHTTPListener, SidecarHTTPListener, t.envoyFilters(http))
 	t.out.Listeners = append(t.out.Listeners, t.httpListener(SidecarHTTPListener, sidecarAddress, t.cfg.SidecarPort, m))
 	t.out.Routes = append(t.out.Routes, rc)
 	t.checkDomains(rc)
+}
+
+func (t *translator) sidecarService(s *svc, hosts hostCounts) piece {
+	var p piece
+	t.versionClusters(s, &p)
+	if !s.Protocol.IsHTTP() {
+		p.listeners = []*listenerv3.Listener{t.tcpListener(s)}
+		return p
+	}
+	// The rate limit sits on the virtual host: one bucket per service,
+	// whichever lane route a request takes.
+	p.vhost = &routev3.VirtualHost{
+		Name:                 s.key,
+		Domains:              domains(s, hosts),
+		Routes:               t.serviceRoutes(s, prefixMatch("/"), s.key),
+		TypedPerFilterConfig: t.rateLimitConfig(s),
+	}
+	return p
 }
 
 // domains are the Host values that reach s: its name qualified by namespace

@@ -30,6 +30,13 @@ type Resources struct {
 // user input.
 func Translate(cfg *model.Config, role model.Role, opts ...Option) (*Resources, error) {
 	t := newTranslator(cfg, role, newOptions(opts))
+	if m := t.opts.memo; m != nil {
+		t.memo = m.role(role)
+		t.memo.mu.Lock()
+		defer t.memo.mu.Unlock()
+		t.memo.begin(cfg)
+		defer t.memo.end()
+	}
 	switch role {
 	case model.RoleGRPC:
 		t.grpc()
@@ -55,6 +62,7 @@ type translator struct {
 	services []*svc
 	byName   map[string][]*svc // by name.namespace
 	shared   shared
+	memo     *roleMemo // nil without a Memo
 	out      Resources
 	errs     []error
 }
