@@ -1,0 +1,100 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/graylane/graylane/model"
+	"github.com/graylane/graylane/xdsserver"
+)
+
+// run executes the command line and returns its output, errors and error.
+func run(args ...string) (string, string, error) {
+	var out, errOut bytes.Buffer
+	cmd := NewRootCommand(&out, &errOut)
+	cmd.SetArgs(args)
+	err := cmd.Execute()
+	return out.String(), errOut.String(), err
+}
+
+func writeConfig(t *testing.T, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "graylane.yaml")
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestValidate(t *testing.T) {
+	out, _, err := run("validate", "../../examples/graylane.yaml")
+	if err != nil || !strings.Contains(out, "valid (1 lanes, 2 services, 1 gateways)") {
+		t.Errorf("validate examples: %q, %v", out, err)
+	}
+	bad := writeConfig(t, "lanes:\n  - name: stable\n    weight: 200\nservices:\n  - name: x\n    port: 0\n    versions: [{name: v1}]\n")
+	_, errOut, err := run("validate", bad)
+	if !errors.Is(err, ErrReported) {
+		t.Fatalf("validate of a bad file returned %v", err)
+	}
+	for _, want := range []string{bad + `:3: weight "200" must be a number from 0 to 100`} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("validate output lacks %q:\n%s", want, errOut)
+		}
+	}
+	semantic := writeConfig(t, "lanes:\n  - name: stable\nservices:\n  - name: x\n    port: 0\n    versions: [{name: v1}]\n")
+	_, errOut, _ = run("validate", semantic)
+	for _, want := range []string{semantic + `:2: lane stable: "stable" is the implicit baseline lane`, semantic + ":5: service x.default:0: port 0 must be between 1 and 65535"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("validate output lacks %q:\n%s", want, errOut)
+		}
+	}
+}
+
+func TestRender(t *testing.T) {
+	out, _, err := run("render", "--config", "../../examples/graylane.yaml", "--role", "edge")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"name: gateway_public", "name: graylane.lane_filter.public", "filename: /etc/envoy/lane-filter.wasm"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("render --role edge lacks %q", want)
+		}
+	}
+	if _, _, err := run("render", "--config", "../../examples/graylane.yaml", "--role", "mesh"); err == nil || !strings.Contains(err.Error(), `unknown role "mesh"`) {
+		t.Errorf("render --role mesh: %v", err)
+	}
+}
+
+func TestStatusPrintsClients(t *testing.T) {
+	clients := []xdsserver.ClientStatus{{
+		StreamID: 4, NodeID: "edge-1", Role: model.RoleEdge,
+		Types: map[string]*xdsserver.TypeStatus{
+			"listeners": {Sent: "b2", Acked: "a1", LastNack: &xdsserver.Nack{Version: "b2", Message: "bad filter"}},
+		},
+	}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/debug/clients" {
+			http.NotFound(w, r)
+			return
+		}
+		_ = json.NewEncoder(w).Encode(clients)
+	}))
+	defer srv.Close()
+	out, _, err := run("status", "--admin-address", strings.TrimPrefix(srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "edge-1") || !strings.Contains(out, "listeners") || !strings.Contains(out, "b2: bad filter") {
+		t.Errorf("status output:\n%s", out)
+	}
+	if _, _, err := run("status", "--admin-address", "127.0.0.1:1"); err == nil {
+		t.Error("status against nothing succeeded")
+	}
+}
