@@ -51,18 +51,24 @@ func (e *env) sotw(node *corev3.Node) *sotwClient {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	c := &sotwClient{t: e.t, stream: stream, node: node, in: make(chan *discoveryv3.DiscoveryResponse, 64)}
+	return &sotwClient{t: e.t, stream: stream, node: node, in: receiveAll(stream.Recv)}
+}
+
+// receiveAll receives every message of a stream into a channel, closed
+// when the stream ends.
+func receiveAll[T any](recv func() (T, error)) chan T {
+	in := make(chan T, 64)
 	go func() {
-		defer close(c.in)
+		defer close(in)
 		for {
-			r, err := stream.Recv()
+			r, err := recv()
 			if err != nil {
 				return
 			}
-			c.in <- r
+			in <- r
 		}
 	}()
-	return c
+	return in
 }
 
 func (c *sotwClient) send(req *discoveryv3.DiscoveryRequest) {

@@ -27,18 +27,7 @@ func (e *env) delta() *deltaClient {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	c := &deltaClient{t: e.t, stream: stream, in: make(chan *discoveryv3.DeltaDiscoveryResponse, 64)}
-	go func() {
-		defer close(c.in)
-		for {
-			r, err := stream.Recv()
-			if err != nil {
-				return
-			}
-			c.in <- r
-		}
-	}()
-	return c
+	return &deltaClient{t: e.t, stream: stream, in: receiveAll(stream.Recv)}
 }
 
 func (c *deltaClient) send(req *discoveryv3.DeltaDiscoveryRequest) {

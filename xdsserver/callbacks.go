@@ -7,6 +7,7 @@ import (
 	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	serverv3 "github.com/envoyproxy/go-control-plane/pkg/server/v3"
 	"go.uber.org/zap"
+	rpcstatus "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -37,6 +38,17 @@ func streamKey(id int64, delta bool) int64 {
 type reply struct {
 	nonce string
 	err   string // the rejection's message; "" for an ACK
+}
+
+// rejection is a NACK's message, "" for an ACK.
+func rejection(detail *rpcstatus.Status) string {
+	if detail == nil {
+		return ""
+	}
+	if detail.GetMessage() == "" {
+		return "rejected without a message"
+	}
+	return detail.GetMessage()
 }
 
 // register records a stream on its first request and checks its role.
@@ -105,10 +117,7 @@ func (c *callbacks) OnStreamRequest(id int64, req *discoveryv3.DiscoveryRequest)
 	if err := c.register(key, false, req.GetNode()); err != nil {
 		return err
 	}
-	r := reply{nonce: req.GetResponseNonce(), err: req.GetErrorDetail().GetMessage()}
-	if req.GetErrorDetail() != nil && r.err == "" {
-		r.err = "rejected without a message"
-	}
+	r := reply{nonce: req.GetResponseNonce(), err: rejection(req.GetErrorDetail())}
 	if rejected := c.answer(key, req.GetTypeUrl(), r); rejected != "" {
 		req.VersionInfo = rejected
 	}
@@ -137,11 +146,7 @@ func (c *callbacks) OnStreamDeltaRequest(id int64, req *discoveryv3.DeltaDiscove
 			return err
 		}
 	}
-	r := reply{nonce: req.GetResponseNonce(), err: req.GetErrorDetail().GetMessage()}
-	if req.GetErrorDetail() != nil && r.err == "" {
-		r.err = "rejected without a message"
-	}
-	c.answer(key, req.GetTypeUrl(), r)
+	c.answer(key, req.GetTypeUrl(), reply{nonce: req.GetResponseNonce(), err: rejection(req.GetErrorDetail())})
 	return nil
 }
 
