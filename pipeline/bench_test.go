@@ -61,3 +61,31 @@ func buildRole(b *testing.B, cfg *model.Config, role model.Role, memo *translato
 		b.Fatal(err)
 	}
 }
+
+// BenchmarkAllRoles measures what the pipeline does for a configuration:
+// validation and every role, the roles built concurrently; cold (nothing
+// remembered) and with one service changed since the last build.
+func BenchmarkAllRoles(b *testing.B) {
+	for _, n := range sizes {
+		cfgs := [2]*model.Config{benchconfig.Generate(n), benchconfig.Generate(n)}
+		cfgs[1].Services[n/2].Weights = map[string]model.Weight{"v1": 5000, "v2": 5000}
+		b.Run(fmt.Sprintf("services=%d/cold", n), func(b *testing.B) {
+			benchconfig.Loop(b, func() { buildAll(b, newBuilder(), cfgs[0]) })
+		})
+		b.Run(fmt.Sprintf("services=%d/one-changed", n), func(b *testing.B) {
+			bl := newBuilder()
+			buildAll(b, bl, cfgs[0])
+			i := 0
+			benchconfig.Loop(b, func() {
+				i++
+				buildAll(b, bl, cfgs[i%2])
+			})
+		})
+	}
+}
+
+func buildAll(b *testing.B, bl *builder, cfg *model.Config) {
+	if _, err := bl.build([]*model.Config{cfg}, nil); err != nil {
+		b.Fatal(err)
+	}
+}
