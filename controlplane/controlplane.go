@@ -19,7 +19,7 @@ import (
 	"github.com/graylane/graylane/lanefilter"
 	"github.com/graylane/graylane/metrics"
 	"github.com/graylane/graylane/pipeline"
-	"github.com/graylane/graylane/providers/file"
+	"github.com/graylane/graylane/providers"
 	"github.com/graylane/graylane/snapshot"
 	"github.com/graylane/graylane/translators"
 	"github.com/graylane/graylane/xdsserver"
@@ -52,30 +52,42 @@ type ControlPlane struct {
 }
 
 // Start listens on the xDS and admin addresses and starts serving; the
-// sources start publishing at once. Stop it with Shutdown.
+// sources start publishing at once, and nothing is served before every one
+// of them has published. Stop it with Shutdown.
 func Start(ctx context.Context, opts ...Option) (*ControlPlane, error) {
 	o := newOptions(opts)
-	if o.configPath == "" {
-		return nil, errors.New("no configuration: set a config path")
+	sources := o.allSources()
+	if len(sources) == 0 {
+		return nil, errors.New("no configuration: set a config path or a source")
 	}
 	cp := &ControlPlane{opts: o, metrics: metrics.New(), cache: snapshot.NewCache(nil)}
 	topts := append([]translators.Option{translators.WithEdgeFilters(lanefilter.New(o.laneFilter))}, o.translatorOptions...)
 	cp.pipeline = pipeline.New(cp.cache, cp.metrics, pipeline.WithLogger(o.log),
-		pipeline.WithSources(file.SourceName), pipeline.WithTranslatorOptions(topts...))
+		pipeline.WithSources(sourceNames(sources)...), pipeline.WithTranslatorOptions(topts...))
 	cp.xds = xdsserver.New(cp.cache.Watcher(), cp.metrics, xdsserver.WithLogger(o.log))
 	cp.admin = admin.New(admin.Sources{Status: cp.pipeline, Snapshots: cp.cache, Clients: cp.xds, Metrics: cp.metrics.Registry}, o.log)
 	if err := cp.listen(); err != nil {
 		return nil, err
 	}
 	ctx, cp.cancel = context.WithCancel(ctx)
-	source := file.NewSource(o.configPath, file.WithLogger(o.log), file.WithCoalescer(o.coalescer))
-	cp.run(func() error { return source.Run(ctx, cp.pipeline) })
+	for _, source := range sources {
+		cp.run(func() error { return source.Run(ctx, cp.pipeline) })
+	}
 	cp.run(func() error { return cp.xds.Serve(cp.xdsLis) })
 	cp.run(func() error { return cp.admin.Serve(cp.adminLis) })
 	if cp.module != nil {
 		cp.run(func() error { return serveHTTP(cp.module, cp.modLis) })
 	}
 	return cp, nil
+}
+
+// sourceNames are the names the pipeline waits for before its first build.
+func sourceNames(sources []providers.Source) []string {
+	names := make([]string, 0, len(sources))
+	for _, s := range sources {
+		names = append(names, s.Name())
+	}
+	return names
 }
 
 // serveHTTP serves until the server is shut down.

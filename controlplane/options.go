@@ -5,6 +5,7 @@ import (
 
 	"github.com/graylane/graylane/lanefilter"
 	"github.com/graylane/graylane/providers"
+	"github.com/graylane/graylane/providers/file"
 	"github.com/graylane/graylane/translators"
 )
 
@@ -20,6 +21,7 @@ type options struct {
 	translatorOptions []translators.Option
 	laneFilter        lanefilter.Source
 	moduleAddress     string
+	sources           []providers.Source
 }
 
 func newOptions(opts []Option) options {
@@ -39,6 +41,22 @@ func newOptions(opts []Option) options {
 
 // WithConfigPath serves the configuration file or directory at path.
 func WithConfigPath(path string) Option { return func(o *options) { o.configPath = path } }
+
+// WithSource adds a configuration source, such as the Kubernetes source;
+// with WithConfigPath too, the sources' configurations are merged.
+func WithSource(s providers.Source) Option {
+	return func(o *options) { o.sources = append(o.sources, s) }
+}
+
+// allSources are the file source, when a config path is set, and the
+// sources added.
+func (o *options) allSources() []providers.Source {
+	if o.configPath == "" {
+		return o.sources
+	}
+	f := file.NewSource(o.configPath, file.WithLogger(o.log), file.WithCoalescer(o.coalescer))
+	return append([]providers.Source{f}, o.sources...)
+}
 
 // WithXDSAddress sets where the ADS server listens ("127.0.0.1:0" picks a port).
 func WithXDSAddress(addr string) Option { return func(o *options) { o.xdsAddress = addr } }

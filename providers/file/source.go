@@ -32,6 +32,8 @@ func WithLogger(l *zap.Logger) Option { return func(s *Source) { s.log = l } }
 // WithCoalescer sets how bursts of file events are merged into one reload.
 func WithCoalescer(c providers.Coalescer) Option { return func(s *Source) { s.coalescer = c } }
 
+var _ providers.Source = (*Source)(nil)
+
 // NewSource returns a source for a file or a directory of *.yaml files.
 func NewSource(path string, opts ...Option) *Source {
 	s := &Source{path: path, log: zap.NewNop(), coalescer: providers.DefaultCoalescer()}
@@ -40,6 +42,9 @@ func NewSource(path string, opts ...Option) *Source {
 	}
 	return s
 }
+
+// Name is SourceName.
+func (s *Source) Name() string { return SourceName }
 
 // Run publishes the configuration once, then after every change, until ctx
 // ends. It fails only when the path cannot be watched.
