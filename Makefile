@@ -11,6 +11,11 @@ COUNT     ?= 1
 FILTER    := cmd/wasm-filter
 WASM      := $(BIN)/lane-filter.wasm
 
+# controller-gen generates the CRDs and deepcopy code of api/; a test checks
+# the committed files against this version's output.
+CONTROLLER_GEN_VERSION ?= v0.23.0
+CONTROLLER_GEN         ?= $(GO) run sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_GEN_VERSION)
+
 .DEFAULT_GOAL := help
 
 .PHONY: help
@@ -52,6 +57,10 @@ test: test-go test-filter ## Run every test with -race (what CI runs)
 .PHONY: test-go
 test-go: ## Test the control plane (unit, golden, end-to-end with grpc-go's xDS client)
 	$(GO) test -race -count=1 ./...
+
+.PHONY: generate
+generate: ## Generate the CRDs (config/crd) and deepcopy code of api/ with controller-gen
+	$(CONTROLLER_GEN) object paths=./api/... crd:crdVersions=v1 output:crd:dir=config/crd
 
 .PHONY: test-filter
 test-filter: ## Test the lane filter natively and compiled to wasm, and its TinyGo entry point
