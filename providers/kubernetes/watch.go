@@ -1,0 +1,181 @@
+package kubernetes
+
+import (
+	"context"
+	"reflect"
+
+	"go.uber.org/zap"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	toolscache "k8s.io/client-go/tools/cache"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	graylanev1alpha1 "github.com/graylane/graylane/api/v1alpha1"
+	"github.com/graylane/graylane/model"
+	"github.com/graylane/graylane/providers"
+)
+
+// kinds says which optional APIs the cluster serves.
+type kinds struct {
+	lanes  bool
+	routes bool
+}
+
+// servedKinds finds out whether Lanes and HTTPRoutes are installed. When
+// the API server cannot tell (it is unreachable), they are assumed to be:
+// the watches wait for them.
+func servedKinds(mapper meta.RESTMapper, log *zap.Logger) kinds {
+	return kinds{
+		lanes:  served(mapper, graylanev1alpha1.GroupVersion.WithKind("Lane"), log),
+		routes: served(mapper, gatewayv1.SchemeGroupVersion.WithKind("HTTPRoute"), log),
+	}
+}
+
+func served(mapper meta.RESTMapper, gvk schema.GroupVersionKind, log *zap.Logger) bool {
+	_, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+	if meta.IsNoMatchError(err) {
+		log.Warn("API not installed: its objects are not read until a restart",
+			zap.String("kind", gvk.Kind), zap.String("apiVersion", gvk.GroupVersion().String()))
+		return false
+	}
+	return true
+}
+
+// watcher is the runnable that publishes: it needs no leader, every
+// replica serves from its own watch.
+type watcher struct {
+	cache     cache.Cache
+	kinds     kinds
+	pub       providers.Publisher
+	status    *statusWriter
+	builder   *builder
+	coalescer providers.Coalescer
+	log       *zap.Logger
+
+	published *model.Config
+	warned    string
+}
+
+var _ manager.LeaderElectionRunnable = (*watcher)(nil)
+
+func newWatcher(c cache.Cache, k kinds, pub providers.Publisher, status *statusWriter, o options) *watcher {
+	return &watcher{cache: c, kinds: k, pub: pub, status: status, builder: newBuilder(), coalescer: o.coalescer, log: o.log}
+}
+
+// NeedLeaderElection is false: every replica publishes.
+func (w *watcher) NeedLeaderElection() bool { return false }
+
+// Start publishes once every cache is synced, then after every burst of
+// events, until ctx ends.
+func (w *watcher) Start(ctx context.Context) error {
+	events := make(chan struct{}, 1)
+	if err := w.watch(ctx, events); err != nil {
+		return err
+	}
+	if !w.cache.WaitForCacheSync(ctx) {
+		return nil // ctx ended
+	}
+	select {
+	case <-events: // the initial lists, read below
+	default:
+	}
+	w.log.Info("kubernetes caches synced")
+	w.reload(ctx)
+	w.coalescer.Run(ctx, events, func() { w.reload(ctx) })
+	return nil
+}
+
+// watch registers an event handler on the informer of every kind read.
+func (w *watcher) watch(ctx context.Context, events chan<- struct{}) error {
+	objs := []client.Object{&corev1.Service{}, &discoveryv1.EndpointSlice{}}
+	if w.kinds.lanes {
+		objs = append(objs, &graylanev1alpha1.Lane{})
+	}
+	if w.kinds.routes {
+		objs = append(objs, &gatewayv1.HTTPRoute{})
+	}
+	for _, obj := range objs {
+		inf, err := w.cache.GetInformer(ctx, obj, cache.BlockUntilSynced(false))
+		if err != nil {
+			return err
+		}
+		if _, err := inf.AddEventHandler(notifier{events: events}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reload builds from the cache and publishes what changed.
+func (w *watcher) reload(ctx context.Context) {
+	world, err := readWorld(ctx, w.cache, w.kinds)
+	if err != nil {
+		w.pub.Reject(SourceName, err)
+		return
+	}
+	res := w.builder.build(world)
+	w.warn(res.problems)
+	if w.published == nil || !reflect.DeepEqual(w.published, res.config) {
+		w.published = res.config
+		w.log.Debug("kubernetes model built", zap.Stringer("config", res.config))
+		w.pub.Publish(SourceName, res.config.DeepCopy())
+	}
+	w.status.set(res.lanes, res.routes)
+}
+
+// warn reports the problems when they differ from the last ones reported,
+// so that a problem is logged and counted once, not on every rebuild.
+func (w *watcher) warn(err error) {
+	text := ""
+	if err != nil {
+		text = err.Error()
+	}
+	if text != w.warned {
+		w.warned = text
+		w.pub.Warn(SourceName, err)
+	}
+}
+
+// notifier turns informer events into change notifications. An update
+// that leaves a Lane's or an HTTPRoute's generation as it was is a status
+// write, which changes nothing Graylane reads.
+type notifier struct {
+	events chan<- struct{}
+}
+
+func (n notifier) OnAdd(any, bool) { n.signal() }
+func (n notifier) OnDelete(any)    { n.signal() }
+
+func (n notifier) OnUpdate(oldObj, newObj any) {
+	o, ok1 := oldObj.(client.Object)
+	nw, ok2 := newObj.(client.Object)
+	if ok1 && ok2 && o.GetGeneration() != 0 && o.GetGeneration() == nw.GetGeneration() && statusOnly(nw) {
+		return
+	}
+	n.signal()
+}
+
+func (n notifier) signal() {
+	select {
+	case n.events <- struct{}{}:
+	default: // a notification is already pending
+	}
+}
+
+// statusOnly reports whether an object's generation counts every change
+// Graylane reads: it does for Lanes and HTTPRoutes, whose labels and
+// annotations Graylane ignores.
+func statusOnly(obj client.Object) bool {
+	switch obj.(type) {
+	case *graylanev1alpha1.Lane, *gatewayv1.HTTPRoute:
+		return true
+	}
+	return false
+}
+
+var _ toolscache.ResourceEventHandler = notifier{}
