@@ -12,7 +12,7 @@ import (
 )
 
 func main() {
-	cmd := cli.NewRootCommand(os.Stdout, os.Stderr)
+	cmd := cli.NewRootCommand(os.Stdout, os.Stderr, cli.WithProcessLogs())
 	if err := cmd.ExecuteContext(context.Background()); err != nil {
 		if !errors.Is(err, cli.ErrReported) {
 			fmt.Fprintln(os.Stderr, "error:", err)

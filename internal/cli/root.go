@@ -10,10 +10,22 @@ import (
 	"go.uber.org/zap/zapcore"
 )
 
+// Option configures the command line.
+type Option func(*logFlags)
+
+// WithProcessLogs makes serve send the Kubernetes libraries' own logs
+// (client-go's klog, controller-runtime's) to its logger. Those loggers are
+// process-wide: the process's entry point sets this, not a test running
+// commands beside others.
+func WithProcessLogs() Option { return func(f *logFlags) { f.process = true } }
+
 // NewRootCommand returns the `xds` command with its subcommands. Output
 // goes to out, errors and logs to errOut.
-func NewRootCommand(out, errOut io.Writer) *cobra.Command {
+func NewRootCommand(out, errOut io.Writer, opts ...Option) *cobra.Command {
 	lf := &logFlags{}
+	for _, o := range opts {
+		o(lf)
+	}
 	root := &cobra.Command{
 		Use:           "xds",
 		Short:         "Graylane: an xDS control plane for canary and grayscale releases",
@@ -31,6 +43,8 @@ func NewRootCommand(out, errOut io.Writer) *cobra.Command {
 type logFlags struct {
 	level  string
 	format string
+	// process is set by WithProcessLogs.
+	process bool
 }
 
 // logger builds the process logger: structured, to standard error.

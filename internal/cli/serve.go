@@ -16,11 +16,12 @@ import (
 const shutdownGrace = 10 * time.Second
 
 func newServeCommand(logs *logFlags) *cobra.Command {
-	var configPath, xdsAddr, adminAddr string
+	var xdsAddr, adminAddr string
 	var lf laneFilterFlags
+	var sf sourceFlags
 	cmd := &cobra.Command{
-		Use:   "serve --config PATH",
-		Short: "Serve the configuration at PATH (a file or a directory of *.yaml) over ADS",
+		Use:   "serve [--source file,kubernetes] [--config PATH]",
+		Short: "Serve the configuration of the sources (a file or directory of *.yaml, a Kubernetes cluster) over ADS",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log, err := logs.logger(cmd.ErrOrStderr())
@@ -34,10 +35,14 @@ func newServeCommand(logs *logFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			cp, err := controlplane.Start(ctx,
-				controlplane.WithConfigPath(configPath), controlplane.WithXDSAddress(xdsAddr),
+			sources, err := sf.options(log, logs.process)
+			if err != nil {
+				return err
+			}
+			cp, err := controlplane.Start(ctx, append(sources,
+				controlplane.WithXDSAddress(xdsAddr),
 				controlplane.WithAdminAddress(adminAddr), controlplane.WithLogger(log),
-				controlplane.WithLaneFilter(module), controlplane.WithModuleAddress(lf.address))
+				controlplane.WithLaneFilter(module), controlplane.WithModuleAddress(lf.address))...)
 			if err != nil {
 				return err
 			}
@@ -48,10 +53,9 @@ func newServeCommand(logs *logFlags) *cobra.Command {
 			return cp.Shutdown(shutdownCtx)
 		},
 	}
-	cmd.Flags().StringVar(&configPath, "config", "", "configuration file, or directory of *.yaml files (required)")
+	sf.register(cmd.Flags())
 	cmd.Flags().StringVar(&xdsAddr, "xds-address", controlplane.DefaultXDSAddress, "address of the ADS server")
 	cmd.Flags().StringVar(&adminAddr, "admin-address", controlplane.DefaultAdminAddress, "address of the admin server (health, metrics, debug)")
 	lf.register(cmd.Flags())
-	_ = cmd.MarkFlagRequired("config")
 	return cmd
 }
