@@ -1,0 +1,163 @@
+package examples_test
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	yaml "go.yaml.in/yaml/v4"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+
+	"github.com/graylane/graylane/internal/kubetest"
+	"github.com/graylane/graylane/providers/kubernetes"
+)
+
+// manifests decodes every YAML file of examples/kubernetes and
+// config/crd strictly, with the types of what they hold.
+func manifests(t *testing.T) []runtime.Object {
+	t.Helper()
+	scheme, err := kubernetes.NewScheme()
+	if err == nil {
+		err = clientgoscheme.AddToScheme(scheme)
+	}
+	if err == nil {
+		err = apiextensionsv1.AddToScheme(scheme)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths, _ := filepath.Glob("kubernetes/*.yaml")
+	crds, _ := filepath.Glob("../config/crd/*.yaml")
+	canary, _ := filepath.Glob("kubernetes/canary/*.yaml")
+	var out []runtime.Object
+	for _, p := range slices.Concat(paths, crds, canary) {
+		if strings.HasSuffix(p, "kustomization.yaml") {
+			continue
+		}
+		objs, err := kubetest.Decode(p, scheme)
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		out = append(out, objs...)
+	}
+	return out
+}
+
+func TestKubernetesManifestsDecode(t *testing.T) {
+	objs := manifests(t)
+	var kinds []string
+	for _, obj := range objs {
+		kinds = append(kinds, obj.GetObjectKind().GroupVersionKind().Kind)
+	}
+	for _, want := range []string{"Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding",
+		"Deployment", "Service", "CustomResourceDefinition", "Lane", "HTTPRoute"} {
+		if !slices.Contains(kinds, want) {
+			t.Errorf("no %s among the manifests (%v)", want, kinds)
+		}
+	}
+}
+
+func TestKubernetesDeploymentServesFromTheCluster(t *testing.T) {
+	for _, obj := range manifests(t) {
+		d, ok := obj.(*appsv1.Deployment)
+		if !ok {
+			continue
+		}
+		c := d.Spec.Template.Spec.Containers[0]
+		args := strings.Join(c.Args, " ")
+		if d.Spec.Replicas == nil || *d.Spec.Replicas != 2 || !strings.HasPrefix(args, "serve --source=kubernetes") {
+			t.Errorf("deployment: %d replicas, args %q", *d.Spec.Replicas, args)
+		}
+		if p := c.ReadinessProbe; p == nil || p.HTTPGet == nil || p.HTTPGet.Path != "/readyz" || p.HTTPGet.Port.StrVal != "http-admin" {
+			t.Errorf("readiness probe = %+v, want /readyz on the admin port", p)
+		}
+		if !strings.Contains(args, "--admin-address=0.0.0.0:19000") || !strings.Contains(args, "--xds-address=0.0.0.0:18000") {
+			t.Errorf("args %q: the kubelet and clients reach the pod's address, not its loopback", args)
+		}
+		if d.Spec.Template.Spec.ServiceAccountName != "graylane" {
+			t.Errorf("service account = %q", d.Spec.Template.Spec.ServiceAccountName)
+		}
+		return
+	}
+	t.Fatal("no Deployment")
+}
+
+// TestKubernetesRBACIsExactlyWhatTheSourceUses pins the rules: reads of
+// what the source watches, writes of the statuses it writes, the Lease.
+// e2e's TestExampleRBACIsAllTheSourceNeeds runs the source with them.
+func TestKubernetesRBACIsExactlyWhatTheSourceUses(t *testing.T) {
+	want := []string{
+		"ClusterRole: /services: get,list,watch",
+		"ClusterRole: discovery.k8s.io/endpointslices: get,list,watch",
+		"ClusterRole: gateway.networking.k8s.io/httproutes/status: update",
+		"ClusterRole: gateway.networking.k8s.io/httproutes: get,list,watch",
+		"ClusterRole: graylane.io/lanes/status: update",
+		"ClusterRole: graylane.io/lanes: get,list,watch",
+		"Role graylane-system: coordination.k8s.io/leases: create,get,update",
+	}
+	var got []string
+	for _, obj := range manifests(t) {
+		switch r := obj.(type) {
+		case *rbacv1.ClusterRole:
+			got = append(got, rules("ClusterRole", r.Rules)...)
+		case *rbacv1.Role:
+			got = append(got, rules("Role "+r.Namespace, r.Rules)...)
+		}
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("rules:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func rules(who string, rs []rbacv1.PolicyRule) []string {
+	var out []string
+	for _, r := range rs {
+		verbs := slices.Sorted(slices.Values(r.Verbs))
+		for _, g := range r.APIGroups {
+			for _, res := range r.Resources {
+				out = append(out, who+": "+g+"/"+res+": "+strings.Join(verbs, ","))
+			}
+		}
+	}
+	return out
+}
+
+func TestKubernetesServiceExposesXDSOnly(t *testing.T) {
+	for _, obj := range manifests(t) {
+		if s, ok := obj.(*corev1.Service); ok && s.Namespace == "graylane-system" {
+			if len(s.Spec.Ports) != 1 || s.Spec.Ports[0].Port != 18000 {
+				t.Errorf("service ports = %+v, want the xDS port only", s.Spec.Ports)
+			}
+			return
+		}
+	}
+	t.Fatal("no Service for the control plane")
+}
+
+func TestKustomizationListsEveryManifest(t *testing.T) {
+	var k struct{ Resources []string }
+	data, err := os.ReadFile("kubernetes/kustomization.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Load(data, &k); err != nil {
+		t.Fatal(err)
+	}
+	paths, _ := filepath.Glob("kubernetes/*.yaml")
+	for _, p := range paths {
+		if name := filepath.Base(p); name != "kustomization.yaml" && !slices.Contains(k.Resources, name) {
+			t.Errorf("kustomization.yaml does not list %s", name)
+		}
+	}
+	if !slices.Contains(k.Resources, "../../config/crd") {
+		t.Error("kustomization.yaml does not install the CRDs")
+	}
+}
