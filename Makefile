@@ -55,8 +55,12 @@ validate: build ## Check a configuration: make validate CONFIG=path
 test: test-go test-filter ## Run every test with -race (what CI runs)
 
 .PHONY: test-go
-test-go: ## Test the control plane (unit, golden, end-to-end with grpc-go's xDS client)
-	$(GO) test -race -count=1 ./...
+test-go: ## Test the control plane (unit, golden, end-to-end with grpc-go's xDS client and a real API server)
+	assets="$$(hack/envtest-assets.sh)" && KUBEBUILDER_ASSETS="$$assets" $(GO) test -race -count=1 ./...
+
+.PHONY: envtest-assets
+envtest-assets: ## Build kube-apiserver and etcd for the Kubernetes tests (the first time ~10-20 min), print their folder
+	@hack/envtest-assets.sh
 
 .PHONY: generate
 generate: ## Generate the CRDs (config/crd) and deepcopy code of api/ with controller-gen
@@ -68,8 +72,7 @@ test-filter: ## Test the lane filter natively and compiled to wasm, and its Tiny
 	cd $(FILTER) && $(GO) test -count=1 -tags tinygosdk ./...
 
 .PHONY: ci-deps
-ci-deps: ## Install what the tests need on a fresh machine (CI runs it)
-	@echo "nothing to install beyond Go modules"
+ci-deps: envtest-assets ## Install what the tests need on a fresh machine (CI runs it)
 
 .PHONY: golden
 golden: ## Rewrite the translators' golden files after an intended change

@@ -143,7 +143,14 @@ func (b *backend) UnaryCall(context.Context, *testgrpc.SimpleRequest) (*testgrpc
 // startBackend serves a backend on a loopback port until the test ends.
 func startBackend(t *testing.T, id string) *backend {
 	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	return startBackendOn(t, "127.0.0.1", id)
+}
+
+// startBackendOn serves a backend on ip until the test ends (the
+// Kubernetes tests need an address EndpointSlices can name).
+func startBackendOn(t *testing.T, ip, id string) *backend {
+	t.Helper()
+	lis, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
 	if err != nil {
 		t.Fatal(err)
 	}
