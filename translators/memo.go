@@ -21,30 +21,81 @@ import (
 // translation without a Memo.
 //
 // A Memo may be shared by concurrent translations of different roles.
+//
+// Configurations given to Translate must not change afterwards: the Memo
+// compares each configuration's services with the previous configuration's
+// once, whichever role translates it first.
 type Memo struct {
-	mu    sync.Mutex
-	roles map[model.Role]*roleMemo
+	mu       sync.Mutex
+	gen      uint64
+	last     *model.Config
+	global   string
+	services map[string]serviceState // by service key
+	roles    map[model.Role]*roleMemo
+}
+
+// serviceState is a service as last seen, and the generation (the count of
+// configurations seen) when it last changed.
+type serviceState struct {
+	service   model.Service
+	changedAt uint64
 }
 
 // NewMemo returns an empty Memo.
-func NewMemo() *Memo { return &Memo{roles: map[model.Role]*roleMemo{}} }
+func NewMemo() *Memo {
+	return &Memo{services: map[string]serviceState{}, roles: map[model.Role]*roleMemo{}}
+}
+
+// observe notes which services of cfg changed since the configuration seen
+// before, once per configuration, and returns cfg's generation.
+func (m *Memo) observe(cfg *model.Config) (uint64, map[string]serviceState) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if cfg == m.last {
+		return m.gen, m.services
+	}
+	m.gen++
+	global := globalInputs(cfg)
+	next := make(map[string]serviceState, len(cfg.Services))
+	for i := range cfg.Services {
+		s := &cfg.Services[i]
+		prev, ok := m.services[s.Key()]
+		if !ok || global != m.global || !reflect.DeepEqual(prev.service, *s) {
+			prev = serviceState{service: *s, changedAt: m.gen}
+		}
+		next[s.Key()] = prev
+	}
+	m.last, m.global, m.services = cfg, global, next
+	return m.gen, next
+}
+
+// globalInputs is what every service's resources depend on besides the
+// service: the lane header and the lanes' names.
+func globalInputs(cfg *model.Config) string {
+	var b strings.Builder
+	b.WriteString(cfg.LaneHeader)
+	for _, l := range cfg.Lanes {
+		b.WriteByte(0)
+		b.WriteString(l.Name)
+	}
+	return b.String()
+}
 
 // WithMemo makes Translate reuse and update m.
 func WithMemo(m *Memo) Option { return func(o *options) { o.memo = m } }
 
 // roleMemo is one role's memory; a translation of the role holds its lock.
 type roleMemo struct {
-	mu sync.Mutex
-	// global is what every service's resources depend on besides the
-	// service: the lane header and the lanes' names.
-	global   string
-	services map[string]memoEntry // by service key
-	seen     map[string]bool      // services of the current translation
+	mu       sync.Mutex
+	gen      uint64                  // generation being translated
+	states   map[string]serviceState // its services' states
+	services map[string]memoEntry    // by service key
+	seen     map[string]bool         // services of the current translation
 }
 
 type memoEntry struct {
-	service model.Service // as translated; compared by value
-	extra   string        // inputs from outside the service
+	builtAt uint64 // generation it was built at
+	extra   string // inputs from outside the service
 	piece   piece
 }
 
@@ -68,18 +119,9 @@ func (m *Memo) role(r model.Role) *roleMemo {
 	return rm
 }
 
-// begin starts a translation: it forgets everything when the global inputs
-// changed. The caller holds rm.mu until end.
-func (rm *roleMemo) begin(cfg *model.Config) {
-	var b strings.Builder
-	b.WriteString(cfg.LaneHeader)
-	for _, l := range cfg.Lanes {
-		b.WriteByte(0)
-		b.WriteString(l.Name)
-	}
-	if g := b.String(); g != rm.global {
-		rm.global, rm.services = g, map[string]memoEntry{}
-	}
+// begin starts a translation of cfg. The caller holds rm.mu until end.
+func (rm *roleMemo) begin(m *Memo, cfg *model.Config) {
+	rm.gen, rm.states = m.observe(cfg)
 	rm.seen = map[string]bool{}
 }
 
@@ -90,21 +132,21 @@ func (rm *roleMemo) end() {
 			delete(rm.services, key)
 		}
 	}
-	rm.seen = nil
+	rm.seen, rm.states = nil, nil
 }
 
-// piece returns s's resources: remembered when s and extra are as last
-// time, else built and remembered.
+// piece returns s's resources: remembered when s has not changed since
+// they were built and extra is as then, else built and remembered.
 func (t *translator) piece(s *svc, extra string, build func() piece) piece {
 	rm := t.memo
 	if rm == nil {
 		return build()
 	}
 	rm.seen[s.key] = true
-	if e, ok := rm.services[s.key]; ok && e.extra == extra && reflect.DeepEqual(e.service, *s.Service) {
+	if e, ok := rm.services[s.key]; ok && e.extra == extra && e.builtAt >= rm.states[s.key].changedAt {
 		return e.piece
 	}
 	p := build()
-	rm.services[s.key] = memoEntry{service: *s.Service, extra: extra, piece: p}
+	rm.services[s.key] = memoEntry{builtAt: rm.gen, extra: extra, piece: p}
 	return p
 }

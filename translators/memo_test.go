@@ -59,7 +59,8 @@ func routesTo(c *model.Config) []model.GatewayRoute {
 }
 
 // TestMemoChangesNothing translates a sequence of changed configurations
-// with a Memo and without, and wants the same bytes every time.
+// with a Memo and without, and wants the same bytes every time; each role
+// now and then skips a configuration.
 func TestMemoChangesNothing(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	cfg := benchconfig.Generate(30)
@@ -72,6 +73,9 @@ func TestMemoChangesNothing(t *testing.T) {
 			t.Fatalf("step %d: the mutation broke the configuration: %v", step, err)
 		}
 		for _, role := range model.AllRoles() {
+			if r.IntN(4) == 0 {
+				continue // this role skips the configuration, as after a failed build
+			}
 			fresh, err := translators.Translate(cfg, role, laneFilter())
 			if err != nil {
 				t.Fatal(err)

@@ -34,7 +34,7 @@ func Translate(cfg *model.Config, role model.Role, opts ...Option) (*Resources, 
 		t.memo = m.role(role)
 		t.memo.mu.Lock()
 		defer t.memo.mu.Unlock()
-		t.memo.begin(cfg)
+		t.memo.begin(m, cfg)
 		defer t.memo.end()
 	}
 	switch role {
