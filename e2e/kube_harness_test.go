@@ -36,8 +36,21 @@ type kubeOptions struct {
 }
 
 // newKubeEnv starts a control plane whose source is the shared cluster,
-// reading namespace ns (Lanes are cluster-wide), with its Lease in ns.
+// reading namespace ns (Lanes are cluster-wide), with its Lease in ns, and
+// waits until it is ready.
 func newKubeEnv(t *testing.T, c *cluster, ns string, o kubeOptions) *env {
+	t.Helper()
+	e := startKubeEnv(t, c, ns, o)
+	select {
+	case <-e.cp.Ready():
+	case <-time.After(30 * time.Second):
+		t.Fatalf("control plane not ready: %+v; logs: %v", e.cp.Pipeline().Status(), e.logs.All())
+	}
+	return e
+}
+
+// startKubeEnv is newKubeEnv without the wait.
+func startKubeEnv(t *testing.T, c *cluster, ns string, o kubeOptions) *env {
 	t.Helper()
 	core, logs := observer.New(zap.InfoLevel)
 	log := zap.New(core)
@@ -56,11 +69,6 @@ func newKubeEnv(t *testing.T, c *cluster, ns string, o kubeOptions) *env {
 	}
 	e := &env{t: t, cp: cp, logs: logs}
 	t.Cleanup(e.stop)
-	select {
-	case <-cp.Ready():
-	case <-time.After(30 * time.Second):
-		t.Fatalf("control plane not ready: %+v; logs: %v", cp.Pipeline().Status(), logs.All())
-	}
 	return e
 }
 

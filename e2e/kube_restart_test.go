@@ -44,6 +44,38 @@ func TestKubernetesAPIServerRestartKeepsClientsRouting(t *testing.T) {
 	}
 }
 
+func TestKubernetesControlPlaneStartedDuringAnOutageServesOnceTheAPIServerIsBack(t *testing.T) {
+	k := newCanary(t)
+	api := k.c.env.ControlPlane.APIServer
+	if err := api.Stop(); err != nil {
+		t.Fatalf("stopping the API server: %v", err)
+	}
+	restarted := false
+	t.Cleanup(func() {
+		if !restarted {
+			_ = api.Start()
+		}
+	})
+	late := startKubeEnv(t, k.c, k.ns, kubeOptions{})
+	time.Sleep(2 * time.Second)
+	if err := readyz(late.cp.AdminAddress()); err == nil {
+		t.Fatal("ready without having read the cluster")
+	}
+	if err := api.Start(); err != nil {
+		t.Fatalf("starting the API server again: %v", err)
+	}
+	restarted = true
+	select {
+	case <-late.cp.Ready():
+	case <-time.After(60 * time.Second):
+		t.Fatalf("not ready after the API server came back; logs: %v", late.logs.All())
+	}
+	conn := late.dial("reviews." + k.ns + ":9080")
+	if err := allFrom(conn, 100, "reviews-v2", "x-canary", "canary"); err != nil {
+		t.Error(err)
+	}
+}
+
 // callDuring calls reviews for d, untagged and in the canary lane, and
 // returns a function that waits for the calls and reports how they went.
 func callDuring(k *canary, d time.Duration) func() error {

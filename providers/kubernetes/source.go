@@ -44,8 +44,7 @@ func (s *Source) Run(ctx context.Context, pub providers.Publisher) error {
 		return fmt.Errorf("kubernetes source: %w", err)
 	}
 	status := newStatusWriter(mgr.GetClient(), s.opts.log)
-	kinds := servedKinds(mgr.GetRESTMapper(), s.opts.log)
-	if err := mgr.Add(newWatcher(mgr.GetCache(), kinds, pub, status, s.opts)); err != nil {
+	if err := mgr.Add(newWatcher(mgr.GetCache(), pub, status, s.opts)); err != nil {
 		return fmt.Errorf("kubernetes source: %w", err)
 	}
 	ctx, cancel := context.WithCancel(ctx)

@@ -2,13 +2,14 @@ package kubernetes
 
 import (
 	"context"
+	"fmt"
 	"reflect"
+	"time"
 
 	"go.uber.org/zap"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -26,25 +27,9 @@ type kinds struct {
 	routes bool
 }
 
-// servedKinds finds out whether Lanes and HTTPRoutes are installed. When
-// the API server cannot tell (it is unreachable), they are assumed to be:
-// the watches wait for them.
-func servedKinds(mapper meta.RESTMapper, log *zap.Logger) kinds {
-	return kinds{
-		lanes:  served(mapper, graylanev1alpha1.GroupVersion.WithKind("Lane"), log),
-		routes: served(mapper, gatewayv1.SchemeGroupVersion.WithKind("HTTPRoute"), log),
-	}
-}
-
-func served(mapper meta.RESTMapper, gvk schema.GroupVersionKind, log *zap.Logger) bool {
-	_, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
-	if meta.IsNoMatchError(err) {
-		log.Warn("API not installed: its objects are not read until a restart",
-			zap.String("kind", gvk.Kind), zap.String("apiVersion", gvk.GroupVersion().String()))
-		return false
-	}
-	return true
-}
+// watchRetry is how soon a watch that could not be set up (the API server
+// is unreachable) is tried again.
+const watchRetry = time.Second
 
 // watcher is the runnable that publishes: it needs no leader, every
 // replica serves from its own watch.
@@ -63,8 +48,8 @@ type watcher struct {
 
 var _ manager.LeaderElectionRunnable = (*watcher)(nil)
 
-func newWatcher(c cache.Cache, k kinds, pub providers.Publisher, status *statusWriter, o options) *watcher {
-	return &watcher{cache: c, kinds: k, pub: pub, status: status, builder: newBuilder(), coalescer: o.coalescer, log: o.log}
+func newWatcher(c cache.Cache, pub providers.Publisher, status *statusWriter, o options) *watcher {
+	return &watcher{cache: c, pub: pub, status: status, builder: newBuilder(), coalescer: o.coalescer, log: o.log}
 }
 
 // NeedLeaderElection is false: every replica publishes.
@@ -75,6 +60,9 @@ func (w *watcher) NeedLeaderElection() bool { return false }
 func (w *watcher) Start(ctx context.Context) error {
 	events := make(chan struct{}, 1)
 	if err := w.watch(ctx, events); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
 		return err
 	}
 	if !w.cache.WaitForCacheSync(ctx) {
@@ -91,24 +79,46 @@ func (w *watcher) Start(ctx context.Context) error {
 }
 
 // watch registers an event handler on the informer of every kind read.
+// Lanes and HTTPRoutes are optional: a cluster without their API is read
+// without them.
 func (w *watcher) watch(ctx context.Context, events chan<- struct{}) error {
-	objs := []client.Object{&corev1.Service{}, &discoveryv1.EndpointSlice{}}
-	if w.kinds.lanes {
-		objs = append(objs, &graylanev1alpha1.Lane{})
+	for _, obj := range []client.Object{&corev1.Service{}, &discoveryv1.EndpointSlice{}} {
+		if err := w.watchKind(ctx, obj, events); err != nil {
+			return err
+		}
 	}
-	if w.kinds.routes {
-		objs = append(objs, &gatewayv1.HTTPRoute{})
+	w.kinds.lanes = w.watchOptional(ctx, &graylanev1alpha1.Lane{}, events)
+	w.kinds.routes = w.watchOptional(ctx, &gatewayv1.HTTPRoute{}, events)
+	return ctx.Err()
+}
+
+func (w *watcher) watchOptional(ctx context.Context, obj client.Object, events chan<- struct{}) bool {
+	err := w.watchKind(ctx, obj, events)
+	if meta.IsNoMatchError(err) {
+		w.log.Warn("API not installed: its objects are not read until a restart", zap.String("type", fmt.Sprintf("%T", obj)))
 	}
-	for _, obj := range objs {
+	return err == nil
+}
+
+// watchKind gets the informer of obj's kind, trying again while the API
+// server cannot say what the kind is, and adds the event handler.
+func (w *watcher) watchKind(ctx context.Context, obj client.Object, events chan<- struct{}) error {
+	for {
 		inf, err := w.cache.GetInformer(ctx, obj, cache.BlockUntilSynced(false))
-		if err != nil {
+		if err == nil {
+			_, err = inf.AddEventHandler(notifier{events: events})
 			return err
 		}
-		if _, err := inf.AddEventHandler(notifier{events: events}); err != nil {
+		if meta.IsNoMatchError(err) {
 			return err
+		}
+		w.log.Warn("kubernetes watch not set up; retrying", zap.String("type", fmt.Sprintf("%T", obj)), zap.Error(err))
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(watchRetry):
 		}
 	}
-	return nil
 }
 
 // reload builds from the cache and publishes what changed.
