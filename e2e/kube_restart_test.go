@@ -13,24 +13,14 @@ func TestKubernetesAPIServerRestartKeepsClientsRouting(t *testing.T) {
 	if err := k.splitIs(500, 0.90, 0.06); err != nil {
 		t.Fatal(err)
 	}
-	api := k.c.env.ControlPlane.APIServer
-	if err := api.Stop(); err != nil {
-		t.Fatalf("stopping the API server: %v", err)
-	}
-	restarted := false
-	t.Cleanup(func() {
-		if !restarted {
-			_ = api.Start()
-		}
-	})
+	start := k.c.stopAPIServer(t)
 
 	// Calls keep working, and keep their routing, while the API server is
 	// down: the control plane serves its last snapshot.
 	outage := callDuring(k, 3*time.Second)
-	if err := api.Start(); err != nil {
+	if err := start(); err != nil {
 		t.Fatalf("starting the API server again: %v", err)
 	}
-	restarted = true
 	if err := outage(); err != nil {
 		t.Error(err)
 	}
@@ -46,25 +36,15 @@ func TestKubernetesAPIServerRestartKeepsClientsRouting(t *testing.T) {
 
 func TestKubernetesControlPlaneStartedDuringAnOutageServesOnceTheAPIServerIsBack(t *testing.T) {
 	k := newCanary(t)
-	api := k.c.env.ControlPlane.APIServer
-	if err := api.Stop(); err != nil {
-		t.Fatalf("stopping the API server: %v", err)
-	}
-	restarted := false
-	t.Cleanup(func() {
-		if !restarted {
-			_ = api.Start()
-		}
-	})
+	start := k.c.stopAPIServer(t)
 	late := startKubeEnv(t, k.c, k.ns, kubeOptions{})
 	time.Sleep(2 * time.Second)
 	if err := readyz(late.cp.AdminAddress()); err == nil {
 		t.Fatal("ready without having read the cluster")
 	}
-	if err := api.Start(); err != nil {
+	if err := start(); err != nil {
 		t.Fatalf("starting the API server again: %v", err)
 	}
-	restarted = true
 	select {
 	case <-late.cp.Ready():
 	case <-time.After(60 * time.Second):
@@ -74,6 +54,25 @@ func TestKubernetesControlPlaneStartedDuringAnOutageServesOnceTheAPIServerIsBack
 	if err := allFrom(conn, 100, "reviews-v2", "x-canary", "canary"); err != nil {
 		t.Error(err)
 	}
+}
+
+// stopAPIServer stops the shared API server, etcd and the data staying.
+// start starts it again, on the same port and CA; it runs when the test
+// ends if the test did not run it.
+func (c *cluster) stopAPIServer(t *testing.T) (start func() error) {
+	t.Helper()
+	api := c.env.ControlPlane.APIServer
+	if err := api.Stop(); err != nil {
+		t.Fatalf("stopping the API server: %v", err)
+	}
+	var once sync.Once
+	var err error
+	start = func() error {
+		once.Do(func() { err = api.Start() })
+		return err
+	}
+	t.Cleanup(func() { _ = start() })
+	return start
 }
 
 // callDuring calls reviews for d, untagged and in the canary lane, and
