@@ -49,9 +49,11 @@ const (
 )
 
 // Endpoint is a slice endpoint in state Ready, NotReady or Terminating;
-// zone may be empty.
+// zone may be empty. A Terminating endpoint is still reported ready, as
+// for a Service that publishes not-ready addresses: only its terminating
+// condition tells.
 func Endpoint(addr, state, zone string) discoveryv1.Endpoint {
-	ready, terminating := state == Ready, state == Terminating
+	ready, terminating := state != NotReady, state == Terminating
 	e := discoveryv1.Endpoint{
 		Addresses:  []string{addr},
 		Conditions: discoveryv1.EndpointConditions{Ready: &ready, Terminating: &terminating},
