@@ -49,6 +49,7 @@ type ControlPlane struct {
 	wg     sync.WaitGroup
 	mu     sync.Mutex
 	errs   []error
+	failed chan struct{} // closed when a component fails
 }
 
 // Start listens on the xDS and admin addresses and starts serving; the
@@ -60,7 +61,7 @@ func Start(ctx context.Context, opts ...Option) (*ControlPlane, error) {
 	if len(sources) == 0 {
 		return nil, errors.New("no configuration: set a config path or a source")
 	}
-	cp := &ControlPlane{opts: o, metrics: metrics.New(), cache: snapshot.NewCache(nil)}
+	cp := &ControlPlane{opts: o, metrics: metrics.New(), cache: snapshot.NewCache(nil), failed: make(chan struct{})}
 	topts := append([]translators.Option{translators.WithEdgeFilters(lanefilter.New(o.laneFilter))}, o.translatorOptions...)
 	cp.pipeline = pipeline.New(cp.cache, cp.metrics, pipeline.WithLogger(o.log),
 		pipeline.WithSources(sourceNames(sources)...), pipeline.WithTranslatorOptions(topts...))
@@ -118,7 +119,8 @@ func (cp *ControlPlane) listen() error {
 	return nil
 }
 
-// run starts f; its error, if any, is reported by Shutdown.
+// run starts f; its error, if any, closes Failed and is reported by
+// Shutdown.
 func (cp *ControlPlane) run(f func() error) {
 	cp.wg.Add(1)
 	go func() {
@@ -126,11 +128,19 @@ func (cp *ControlPlane) run(f func() error) {
 		if err := f(); err != nil {
 			cp.opts.log.Error("component failed", zap.Error(err))
 			cp.mu.Lock()
+			defer cp.mu.Unlock()
+			if len(cp.errs) == 0 {
+				close(cp.failed)
+			}
 			cp.errs = append(cp.errs, err)
-			cp.mu.Unlock()
 		}
 	}()
 }
+
+// Failed is closed when a component (a source, a server) stops with an
+// error: the control plane can no longer do its job and should be shut
+// down; Shutdown returns the error.
+func (cp *ControlPlane) Failed() <-chan struct{} { return cp.failed }
 
 // XDSAddress is where the ADS server listens.
 func (cp *ControlPlane) XDSAddress() string { return cp.xdsLis.Addr().String() }

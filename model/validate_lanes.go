@@ -5,6 +5,7 @@ import "fmt"
 func (v *validator) lanes() {
 	seen := map[string]Origin{}
 	var total Weight
+	over := false
 	for i := range v.cfg.Lanes {
 		l := &v.cfg.Lanes[i]
 		subject := describe("lane", l.Name)
@@ -20,11 +21,12 @@ func (v *validator) lanes() {
 			v.p.add(l.Origin.At("weight"), subject, "weight %s %v", l.Weight, ErrWeightFormat)
 		}
 		total += l.Weight
+		if total > WeightFull && !over {
+			over = true
+			v.p.add(l.Origin.At("weight"), subject, "lane weights add up to %s%% with this lane, more than 100%%", total)
+		}
 		v.sticky(l, subject)
 		v.matchRules(l, subject)
-	}
-	if total > WeightFull {
-		v.p.add(v.cfg.Lanes[0].Origin.At("weight"), "lanes", "weights add up to %s%%, more than 100%%", total)
 	}
 }
 

@@ -41,7 +41,7 @@ func TestValidateReportsEachRule(t *testing.T) {
 	}{
 		{"lane named stable", func(c *Config) { c.Lanes[0].Name = StableLane }, "implicit baseline lane"},
 		{"duplicate lane", func(c *Config) { c.Lanes = append(c.Lanes, c.Lanes[0]) }, "lane canary: defined twice"},
-		{"lane weights over 100", func(c *Config) { c.Lanes = append(c.Lanes, Lane{Name: "b", Weight: 9500}) }, "weights add up to 105%"},
+		{"lane weights over 100", func(c *Config) { c.Lanes = append(c.Lanes, Lane{Name: "b", Weight: 9500}) }, "lane b: lane weights add up to 105% with this lane"},
 		{"sticky with both keys", func(c *Config) { c.Lanes[0].Sticky.Cookie = "uid" }, "exactly one of header and cookie"},
 		{"match on the lane header", func(c *Config) {
 			c.Lanes[0].Match = []MatchRule{{Header: &NameValue{Name: "x-canary", Value: "1"}}}

@@ -89,11 +89,19 @@ func (p *Pipeline) Reject(source string, err error) {
 	p.updateStatus()
 }
 
-// Warn records problems a source worked around; nil clears them.
+// Warn records problems a source worked around; nil clears them. The same
+// problems reported again are neither logged nor counted again.
 func (p *Pipeline) Warn(source string, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if err == nil {
+	var problems []string
+	for _, e := range model.Errors(err) {
+		problems = append(problems, e.Error())
+	}
+	if slices.Equal(problems, p.warnings[source]) {
+		return
+	}
+	if len(problems) == 0 {
 		delete(p.warnings, source)
 	} else {
 		p.warnings[source] = p.logProblems(source, err)

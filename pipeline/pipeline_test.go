@@ -81,11 +81,15 @@ func TestRejectionsKeepTheLastGoodSnapshot(t *testing.T) {
 }
 
 func TestWarningsAreShownUntilCleared(t *testing.T) {
-	p, _, _ := newPipeline("kubernetes")
+	p, _, m := newPipeline("kubernetes")
 	p.Publish("kubernetes", &model.Config{})
+	p.Warn("kubernetes", errors.New("Service default/a: annotation graylane.io/timeout: bad duration"))
 	p.Warn("kubernetes", errors.New("Service default/a: annotation graylane.io/timeout: bad duration"))
 	if st := p.Status(); st.OK() || len(st.Warnings["kubernetes"]) != 1 {
 		t.Errorf("status with a warning: %+v", st)
+	}
+	if n := testutil.ToFloat64(m.ConfigErrors.WithLabelValues("kubernetes")); n != 1 {
+		t.Errorf("the same warning twice counted %v times, want once", n)
 	}
 	p.Warn("kubernetes", nil)
 	if st := p.Status(); !st.OK() {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/graylane/graylane/model"
 	"github.com/graylane/graylane/xdsserver"
@@ -96,5 +97,22 @@ func TestStatusPrintsClients(t *testing.T) {
 	}
 	if _, _, err := run("status", "--admin-address", "127.0.0.1:1"); err == nil {
 		t.Error("status against nothing succeeded")
+	}
+}
+
+func TestServeStopsWhenTheSourceCannotRun(t *testing.T) {
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := run("serve", "--config", filepath.Join(t.TempDir(), "missing", "graylane.yaml"),
+			"--xds-address", "127.0.0.1:0", "--admin-address", "127.0.0.1:0")
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "missing") {
+			t.Errorf("serve of a missing configuration returned %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve kept running with a source that cannot run")
 	}
 }

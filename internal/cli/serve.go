@@ -46,7 +46,10 @@ func newServeCommand(logs *logFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			<-ctx.Done()
+			select {
+			case <-ctx.Done():
+			case <-cp.Failed():
+			}
 			log.Info("shutting down")
 			shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 			defer cancel()

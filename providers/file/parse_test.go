@@ -113,7 +113,7 @@ func TestLoadPointsValidationErrorsAtTheField(t *testing.T) {
 	_, err := Load(dir)
 	got := strings.Join(problems(err), "\n")
 	for _, want := range []string{
-		filepath.Join(dir, "a.yaml") + ":3: lanes: weights add up to 110%, more than 100%",
+		filepath.Join(dir, "b.yaml") + ":3: lane beta: lane weights add up to 110% with this lane, more than 100%",
 		filepath.Join(dir, "b.yaml") + `:11: service reviews.default:9080: version v2: lane "gamma" is not defined in lanes`,
 		filepath.Join(dir, "b.yaml") + `:12: service reviews.default:9080: weights name version "v3", which the service does not have`,
 	} {

@@ -66,7 +66,7 @@ func TestLaneValidatedWithTheLanesBeforeIt(t *testing.T) {
 		t.Errorf("lanes = %v: b would take the total over 100%%", got)
 	}
 	wantProblems(t, res.problems,
-		"lanes: weights add up to 110%, more than 100%",
+		"Lane b: spec.weight: lane b: lane weights add up to 110% with this lane, more than 100%",
 		`Lane late: spec.sticky: lane late: sticky header "X-User" is not a lower-case header name`,
 		"Lane late: spec.sticky.maxAge: lane late: sticky maxAge must not be negative")
 }
