@@ -87,11 +87,15 @@ bench: ## Run the benchmarks with -benchmem (BENCH=regexp BENCHTIME=1s COUNT=1)
 bench-filter: ## Benchmark the lane filter per request, natively and on wazero, against a no-op filter
 	cd $(FILTER) && $(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(COUNT) . ./lane
 
+STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@2026.2.2
+
 .PHONY: lint
-lint: ## gofmt and go vet, both modules
+lint: ## gofmt, go vet and staticcheck, both modules
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(STATICCHECK) ./...
 	cd $(FILTER) && $(GO) vet ./... && $(GO) vet -tags tinygosdk ./...
+	cd $(FILTER) && $(STATICCHECK) ./... && $(STATICCHECK) -tags tinygosdk ./...
 
 .PHONY: clean
 clean: ## Remove build outputs

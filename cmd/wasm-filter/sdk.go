@@ -11,7 +11,6 @@ import (
 // that one source builds on Go's own wasip1 port with github.com/proxy-wasm/proxy-wasm-go-sdk (Envoy >= 1.33) and, in sdk_tinygo.go, on TinyGo with github.com/tetratelabs/proxy-wasm-go-sdk v0.24.0.
 
 type (
-	vmContextType        = types.VMContext
 	pluginContextType    = types.PluginContext
 	httpContextType      = types.HttpContext
 	defaultVMContext     = types.DefaultVMContext
