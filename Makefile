@@ -87,7 +87,7 @@ bench: ## Run the benchmarks with -benchmem (BENCH=regexp BENCHTIME=1s COUNT=1)
 bench-filter: ## Benchmark the lane filter per request, natively and on wazero, against a no-op filter
 	cd $(FILTER) && $(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count $(COUNT) . ./lane
 
-STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@2026.2.2
+STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .PHONY: lint
 lint: ## gofmt, go vet and staticcheck, both modules
