@@ -15,6 +15,8 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/graylane/graylane/snapshot"
 )
 
 // adsConn opens a raw ADS connection to the control plane.
@@ -124,26 +126,12 @@ func (c *sotwClient) typeOrder(want int) []string {
 	for len(order) < want {
 		r := c.recv()
 		c.ack(r)
-		name := resourceKind(r.GetTypeUrl())
+		name := snapshot.ShortName(r.GetTypeUrl())
 		if !slices.Contains(order, name) {
 			order = append(order, name)
 		}
 	}
 	return order
-}
-
-func resourceKind(typeURL string) string {
-	switch typeURL {
-	case resourcev3.ClusterType:
-		return "clusters"
-	case resourcev3.EndpointType:
-		return "endpoints"
-	case resourcev3.ListenerType:
-		return "listeners"
-	case resourcev3.RouteType:
-		return "routes"
-	}
-	return typeURL
 }
 
 func names(resp *discoveryv3.DiscoveryResponse) []string {
