@@ -77,11 +77,11 @@ ci-deps: envtest-assets ## Install what the tests need on a fresh machine (CI ru
 .PHONY: golden
 golden: ## Rewrite the translators' golden files after an intended change
 	$(GO) test ./translators -run TestGolden -update
-	$(GO) test ./lanefilter -run TestPluginConfigGolden -update
+	$(GO) test ./internal/lanefilter -run TestPluginConfigGolden -update
 
 .PHONY: bench
 bench: ## Run the benchmarks with -benchmem (BENCH=regexp BENCHTIME=1s COUNT=1)
-	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -benchtime $(BENCHTIME) -count $(COUNT) ./translators ./snapshot ./pipeline
+	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -benchtime $(BENCHTIME) -count $(COUNT) ./translators ./snapshot ./internal/pipeline
 
 .PHONY: bench-filter
 bench-filter: ## Benchmark the lane filter per request, natively and on wazero, against a no-op filter

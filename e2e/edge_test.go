@@ -18,8 +18,8 @@ import (
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	"google.golang.org/protobuf/types/known/structpb"
 
-	"github.com/graylane/graylane/controlplane"
-	"github.com/graylane/graylane/lanefilter"
+	"github.com/graylane/graylane/internal/controlplane"
+	"github.com/graylane/graylane/internal/lanefilter"
 	"github.com/graylane/graylane/model"
 	"github.com/graylane/graylane/snapshot"
 )

@@ -20,8 +20,8 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/xds"
 
-	"github.com/graylane/graylane/controlplane"
-	"github.com/graylane/graylane/providers"
+	"github.com/graylane/graylane/internal/controlplane"
+	"github.com/graylane/graylane/internal/providers"
 )
 
 // env is one test's world: a configuration directory, a control plane

@@ -22,7 +22,7 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	crzap "sigs.k8s.io/controller-runtime/pkg/log/zap"
 
-	"github.com/graylane/graylane/providers/kubernetes"
+	"github.com/graylane/graylane/internal/providers/kubernetes"
 )
 
 // cluster is the API server every Kubernetes test of the package shares:

@@ -14,9 +14,9 @@ import (
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/graylane/graylane/controlplane"
-	"github.com/graylane/graylane/providers"
-	"github.com/graylane/graylane/providers/kubernetes"
+	"github.com/graylane/graylane/internal/controlplane"
+	"github.com/graylane/graylane/internal/providers"
+	"github.com/graylane/graylane/internal/providers/kubernetes"
 )
 
 // fastCoalescer keeps the tests quick; production waits 100 ms for quiet.

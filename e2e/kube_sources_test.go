@@ -12,8 +12,8 @@ import (
 
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
-	"github.com/graylane/graylane/controlplane"
 	"github.com/graylane/graylane/internal/cli"
+	"github.com/graylane/graylane/internal/controlplane"
 )
 
 // outsideConfig is what lives outside the cluster: a service on VMs whose

@@ -11,7 +11,7 @@ import (
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	graylanev1alpha1 "github.com/graylane/graylane/api/v1alpha1"
-	"github.com/graylane/graylane/providers/kubernetes"
+	"github.com/graylane/graylane/internal/providers/kubernetes"
 )
 
 func TestKubernetesCanarySplitsAndRoutesByLane(t *testing.T) {

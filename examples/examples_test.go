@@ -13,9 +13,9 @@ import (
 	yaml "go.yaml.in/yaml/v4"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/graylane/graylane/internal/pipeline"
+	"github.com/graylane/graylane/internal/providers/file"
 	"github.com/graylane/graylane/model"
-	"github.com/graylane/graylane/pipeline"
-	"github.com/graylane/graylane/providers/file"
 )
 
 func TestConfigurationIsValid(t *testing.T) {

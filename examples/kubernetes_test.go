@@ -16,7 +16,7 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 
 	"github.com/graylane/graylane/internal/kubetest"
-	"github.com/graylane/graylane/providers/kubernetes"
+	"github.com/graylane/graylane/internal/providers/kubernetes"
 )
 
 // manifests decodes every YAML file of examples/kubernetes and

@@ -8,10 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/graylane/graylane/internal/lanefilter"
+	"github.com/graylane/graylane/internal/providers/file"
 	"github.com/graylane/graylane/internal/render"
-	"github.com/graylane/graylane/lanefilter"
 	"github.com/graylane/graylane/model"
-	"github.com/graylane/graylane/providers/file"
 	"github.com/graylane/graylane/snapshot"
 	"github.com/graylane/graylane/translators"
 )

@@ -10,7 +10,7 @@ import (
 // controlPlaneConfig is the configuration the control plane writes for a
 // gateway, kept as a golden file by its lanefilter package: the filter must
 // read exactly what the control plane sends.
-const controlPlaneConfig = "../../lanefilter/testdata/plugin-config.json"
+const controlPlaneConfig = "../../internal/lanefilter/testdata/plugin-config.json"
 
 // testControlPlaneConfig loads the control plane's configuration (canary
 // 10.5% sticky by x-user-id, matched by the cookie lane=canary; beta 1.25%

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/graylane/graylane/internal/xdsserver"
 	"github.com/graylane/graylane/model"
-	"github.com/graylane/graylane/xdsserver"
 )
 
 // run executes the command line and returns its output, errors and error.

@@ -3,8 +3,8 @@ package cli
 import (
 	"github.com/spf13/pflag"
 
-	"github.com/graylane/graylane/controlplane"
-	"github.com/graylane/graylane/lanefilter"
+	"github.com/graylane/graylane/internal/controlplane"
+	"github.com/graylane/graylane/internal/lanefilter"
 	"github.com/graylane/graylane/translators"
 )
 

@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/graylane/graylane/controlplane"
+	"github.com/graylane/graylane/internal/controlplane"
 )
 
 // shutdownGrace bounds how long a stopping control plane waits for streams

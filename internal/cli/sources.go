@@ -13,8 +13,8 @@ import (
 	"k8s.io/klog/v2"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
-	"github.com/graylane/graylane/controlplane"
-	"github.com/graylane/graylane/providers/kubernetes"
+	"github.com/graylane/graylane/internal/controlplane"
+	"github.com/graylane/graylane/internal/providers/kubernetes"
 )
 
 // Source names of --source.

@@ -13,8 +13,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/graylane/graylane/controlplane"
-	"github.com/graylane/graylane/xdsserver"
+	"github.com/graylane/graylane/internal/controlplane"
+	"github.com/graylane/graylane/internal/xdsserver"
 )
 
 func newStatusCommand() *cobra.Command {

@@ -6,10 +6,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/graylane/graylane/lanefilter"
+	"github.com/graylane/graylane/internal/lanefilter"
+	"github.com/graylane/graylane/internal/pipeline"
+	"github.com/graylane/graylane/internal/providers/file"
 	"github.com/graylane/graylane/model"
-	"github.com/graylane/graylane/pipeline"
-	"github.com/graylane/graylane/providers/file"
 	"github.com/graylane/graylane/translators"
 )
 

@@ -15,10 +15,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.uber.org/zap"
 
+	"github.com/graylane/graylane/internal/pipeline"
+	"github.com/graylane/graylane/internal/xdsserver"
 	"github.com/graylane/graylane/model"
-	"github.com/graylane/graylane/pipeline"
 	"github.com/graylane/graylane/snapshot"
-	"github.com/graylane/graylane/xdsserver"
 )
 
 // StatusReporter tells whether the first snapshots are built and what

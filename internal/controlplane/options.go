@@ -3,9 +3,9 @@ package controlplane
 import (
 	"go.uber.org/zap"
 
-	"github.com/graylane/graylane/lanefilter"
-	"github.com/graylane/graylane/providers"
-	"github.com/graylane/graylane/providers/file"
+	"github.com/graylane/graylane/internal/lanefilter"
+	"github.com/graylane/graylane/internal/providers"
+	"github.com/graylane/graylane/internal/providers/file"
 	"github.com/graylane/graylane/translators"
 )
 

@@ -15,9 +15,9 @@ import (
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
-	"github.com/graylane/graylane/lanefilter"
+	"github.com/graylane/graylane/internal/lanefilter"
+	"github.com/graylane/graylane/internal/pipeline"
 	"github.com/graylane/graylane/model"
-	"github.com/graylane/graylane/pipeline"
 	"github.com/graylane/graylane/translators"
 )
 

@@ -5,8 +5,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/graylane/graylane/internal/providers/file"
 	"github.com/graylane/graylane/model"
-	"github.com/graylane/graylane/providers/file"
 )
 
 // policyOf decodes the graylane.io/FIELD annotations of a Service as the

@@ -9,7 +9,7 @@ import (
 	"github.com/fsnotify/fsnotify"
 	"go.uber.org/zap"
 
-	"github.com/graylane/graylane/providers"
+	"github.com/graylane/graylane/internal/providers"
 )
 
 // SourceName is how the file source names itself to a Publisher.

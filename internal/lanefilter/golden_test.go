@@ -6,7 +6,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/graylane/graylane/lanefilter"
+	"github.com/graylane/graylane/internal/lanefilter"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/plugin-config.json")

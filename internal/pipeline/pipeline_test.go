@@ -7,7 +7,7 @@ import (
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/graylane/graylane/metrics"
+	"github.com/graylane/graylane/internal/metrics"
 	"github.com/graylane/graylane/model"
 	"github.com/graylane/graylane/snapshot"
 )

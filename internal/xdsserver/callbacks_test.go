@@ -14,7 +14,7 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/protobuf/types/known/structpb"
 
-	"github.com/graylane/graylane/metrics"
+	"github.com/graylane/graylane/internal/metrics"
 	"github.com/graylane/graylane/model"
 )
 

@@ -9,9 +9,9 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/graylane/graylane/metrics"
+	"github.com/graylane/graylane/internal/metrics"
+	"github.com/graylane/graylane/internal/providers"
 	"github.com/graylane/graylane/model"
-	"github.com/graylane/graylane/providers"
 	"github.com/graylane/graylane/snapshot"
 	"github.com/graylane/graylane/translators"
 )

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/graylane/graylane/internal/providers"
 	"github.com/graylane/graylane/model"
-	"github.com/graylane/graylane/providers"
 )
 
 // recorder is a Publisher that records what it is handed.

@@ -12,7 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
-	"github.com/graylane/graylane/providers"
+	"github.com/graylane/graylane/internal/providers"
 )
 
 // Source watches a cluster and publishes the model its objects describe.

@@ -67,7 +67,7 @@ func TestParseSyntaxDuplicatesAndDocuments(t *testing.T) {
 }
 
 func TestParseConvertsTheContractExample(t *testing.T) {
-	cfg, err := Load("../../examples/graylane.yaml")
+	cfg, err := Load("../../../examples/graylane.yaml")
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}

@@ -11,7 +11,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/graylane/graylane/metrics"
+	"github.com/graylane/graylane/internal/metrics"
 	"github.com/graylane/graylane/snapshot"
 )
 

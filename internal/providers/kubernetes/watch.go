@@ -17,8 +17,8 @@ import (
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	graylanev1alpha1 "github.com/graylane/graylane/api/v1alpha1"
+	"github.com/graylane/graylane/internal/providers"
 	"github.com/graylane/graylane/model"
-	"github.com/graylane/graylane/providers"
 )
 
 // kinds says which optional APIs the cluster serves.

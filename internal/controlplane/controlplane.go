@@ -15,14 +15,14 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/graylane/graylane/admin"
-	"github.com/graylane/graylane/lanefilter"
-	"github.com/graylane/graylane/metrics"
-	"github.com/graylane/graylane/pipeline"
-	"github.com/graylane/graylane/providers"
+	"github.com/graylane/graylane/internal/admin"
+	"github.com/graylane/graylane/internal/lanefilter"
+	"github.com/graylane/graylane/internal/metrics"
+	"github.com/graylane/graylane/internal/pipeline"
+	"github.com/graylane/graylane/internal/providers"
+	"github.com/graylane/graylane/internal/xdsserver"
 	"github.com/graylane/graylane/snapshot"
 	"github.com/graylane/graylane/translators"
-	"github.com/graylane/graylane/xdsserver"
 )
 
 // Defaults for the listening addresses: loopback only.

@@ -11,8 +11,8 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 	"k8s.io/client-go/rest"
 
+	"github.com/graylane/graylane/internal/providers"
 	"github.com/graylane/graylane/model"
-	"github.com/graylane/graylane/providers"
 )
 
 // publisher records what a source publishes.

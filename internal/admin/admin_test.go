@@ -11,11 +11,11 @@ import (
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	"go.uber.org/zap"
 
-	"github.com/graylane/graylane/metrics"
+	"github.com/graylane/graylane/internal/metrics"
+	"github.com/graylane/graylane/internal/pipeline"
+	"github.com/graylane/graylane/internal/xdsserver"
 	"github.com/graylane/graylane/model"
-	"github.com/graylane/graylane/pipeline"
 	"github.com/graylane/graylane/snapshot"
-	"github.com/graylane/graylane/xdsserver"
 )
 
 type status struct{ s pipeline.Status }

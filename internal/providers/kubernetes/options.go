@@ -3,7 +3,7 @@ package kubernetes
 import (
 	"go.uber.org/zap"
 
-	"github.com/graylane/graylane/providers"
+	"github.com/graylane/graylane/internal/providers"
 )
 
 // Option configures a Source.
