@@ -16,7 +16,7 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/structpb"
 
-	"github.com/graylane/graylane/snapshot"
+	"github.com/graylane/graylane/translators"
 )
 
 // adsConn opens a raw ADS connection to the control plane.
@@ -126,7 +126,7 @@ func (c *sotwClient) typeOrder(want int) []string {
 	for len(order) < want {
 		r := c.recv()
 		c.ack(r)
-		name := snapshot.ShortName(r.GetTypeUrl())
+		name := translators.KindName(r.GetTypeUrl())
 		if !slices.Contains(order, name) {
 			order = append(order, name)
 		}

@@ -2,7 +2,7 @@ package e2e
 
 import (
 	"context"
-	"github.com/graylane/graylane/snapshot"
+	"github.com/graylane/graylane/translators"
 	"maps"
 	"slices"
 	"testing"
@@ -52,7 +52,7 @@ func (c *deltaClient) next(typ string) *discoveryv3.DeltaDiscoveryResponse {
 			}
 			c.ack(r)
 		case <-time.After(10 * time.Second):
-			c.t.Fatalf("no %s response within 10s", snapshot.ShortName(typ))
+			c.t.Fatalf("no %s response within 10s", translators.KindName(typ))
 		}
 	}
 }
@@ -114,7 +114,7 @@ func TestVersionsSurviveRestart(t *testing.T) {
 	after := e.sotw(sidecarNode("restart")).subscribeAll()
 	for typ, r := range before {
 		if got := after[typ].GetVersionInfo(); got != r.GetVersionInfo() {
-			t.Errorf("%s version %s after the restart, was %s", snapshot.ShortName(typ), got, r.GetVersionInfo())
+			t.Errorf("%s version %s after the restart, was %s", translators.KindName(typ), got, r.GetVersionInfo())
 		}
 	}
 	// A delta client that reconnects with what it has is sent nothing.

@@ -21,7 +21,7 @@ import (
 	"github.com/graylane/graylane/internal/controlplane"
 	"github.com/graylane/graylane/internal/lanefilter"
 	"github.com/graylane/graylane/model"
-	"github.com/graylane/graylane/snapshot"
+	"github.com/graylane/graylane/translators"
 )
 
 func edgeNode() *corev3.Node {
@@ -76,12 +76,12 @@ func TestEdgeGetsTheLaneFilterByECDS(t *testing.T) {
 	e.write("graylane.yaml", fmt.Sprintf(edgeConfig, "25"))
 	update := c.recv()
 	if update.GetTypeUrl() != resourcev3.ExtensionConfigType || update.GetVersionInfo() == ext.GetVersionInfo() {
-		t.Fatalf("a weight change pushed %s first", snapshot.ShortName(update.GetTypeUrl()))
+		t.Fatalf("a weight change pushed %s first", translators.KindName(update.GetTypeUrl()))
 	}
 	c.ack(update)
 	select {
 	case r := <-c.in:
-		t.Errorf("a lane weight change also pushed %s", snapshot.ShortName(r.GetTypeUrl()))
+		t.Errorf("a lane weight change also pushed %s", translators.KindName(r.GetTypeUrl()))
 	case <-time.After(500 * time.Millisecond):
 	}
 }

@@ -9,7 +9,7 @@ import (
 	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 
-	"github.com/graylane/graylane/snapshot"
+	"github.com/graylane/graylane/translators"
 )
 
 // baseConfig has one HTTP service; extraService adds an HTTP and a TCP
@@ -63,7 +63,7 @@ func TestGRPCClientAsksOnlyForWhatItUses(t *testing.T) {
 		c.send(&discoveryv3.DiscoveryRequest{TypeUrl: s.typ, ResourceNames: s.names})
 		r := c.recv() // held back, this would time out
 		if got := names(r); !slices.Equal(got, s.names) {
-			t.Errorf("%s: got %v, want just %v", snapshot.ShortName(s.typ), got, s.names)
+			t.Errorf("%s: got %v, want just %v", translators.KindName(s.typ), got, s.names)
 		}
 		c.ack(r)
 	}
@@ -129,7 +129,7 @@ func drainExcept(t *testing.T, c *sotwClient, typ string, d time.Duration) {
 				t.Fatal("stream closed")
 			}
 			if r.GetTypeUrl() == typ {
-				t.Fatalf("%s version %s sent again after the client rejected it", snapshot.ShortName(typ), r.GetVersionInfo())
+				t.Fatalf("%s version %s sent again after the client rejected it", translators.KindName(typ), r.GetVersionInfo())
 			}
 			c.ack(r)
 		case <-deadline:

@@ -42,18 +42,9 @@ func (b *Builder) Build(res *translators.Resources) (*Snapshot, error) {
 	next := make(map[types.Resource]checked, len(b.last))
 	snap := &Snapshot{}
 	var errs []error
-	for _, in := range []struct {
-		t   types.ResponseType
-		all []types.Resource
-	}{
-		{types.Cluster, toResources(res.Clusters)},
-		{types.Endpoint, toResources(res.Endpoints)},
-		{types.Listener, toResources(res.Listeners)},
-		{types.Route, toResources(res.Routes)},
-		{types.ExtensionConfig, toResources(res.ExtensionConfigs)},
-	} {
-		s, err := b.newSet(in.all, next)
-		snap.sets[in.t] = s
+	for _, k := range translators.Kinds() {
+		st, err := b.newSet(res.Of(k), next)
+		snap.sets[k.Type] = st
 		errs = append(errs, err)
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -64,14 +55,6 @@ func (b *Builder) Build(res *translators.Resources) (*Snapshot, error) {
 	}
 	b.last = next
 	return snap, nil
-}
-
-func toResources[T types.Resource](in []T) []types.Resource {
-	out := make([]types.Resource, len(in))
-	for i, r := range in {
-		out[i] = r
-	}
-	return out
 }
 
 // checked is what Build learns of a resource: its name, content version

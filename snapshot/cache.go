@@ -10,6 +10,7 @@ import (
 	"github.com/envoyproxy/go-control-plane/pkg/log"
 
 	"github.com/graylane/graylane/model"
+	"github.com/graylane/graylane/translators"
 )
 
 // Cache holds the current snapshot of every role and hands them to the ADS
@@ -77,12 +78,18 @@ func Stages(prev, next *Snapshot) []*Snapshot {
 			out = append(out, at)
 		}
 	}
-	step(types.Cluster, union(prev.sets[types.Cluster], next.sets[types.Cluster]))
-	step(types.Endpoint, union(prev.sets[types.Endpoint], next.sets[types.Endpoint]))
-	for _, t := range []types.ResponseType{types.ExtensionConfig, types.Listener, types.Route} {
-		step(t, next.sets[t])
+	kinds := translators.Kinds()
+	for _, k := range kinds {
+		if k.RemoveLast {
+			step(k.Type, union(prev.sets[k.Type], next.sets[k.Type]))
+		} else {
+			step(k.Type, next.sets[k.Type])
+		}
 	}
-	step(types.Cluster, next.sets[types.Cluster])
-	step(types.Endpoint, next.sets[types.Endpoint])
+	for _, k := range kinds {
+		if k.RemoveLast {
+			step(k.Type, next.sets[k.Type])
+		}
+	}
 	return out
 }

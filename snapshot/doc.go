@@ -7,6 +7,8 @@
 // only after every resource passed ValidateAll and every reference resolves
 // (API listeners included); otherwise the last good snapshot stays. A new
 // snapshot is published in stages, make before break, as the xDS protocol
-// asks: clusters, then endpoints, then extension configs and listeners, then
-// routes, and only then are the clusters nothing refers to any more removed.
+// asks, in the order of translators.Kinds: clusters, endpoints, secrets,
+// extension configs, listeners, routes; and only then are the clusters,
+// endpoints, secrets and extension configs nothing refers to any more
+// removed.
 package snapshot

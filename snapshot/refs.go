@@ -6,29 +6,29 @@ import (
 	"slices"
 
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	tcpproxyv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/tcp_proxy/v3"
+	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	"google.golang.org/protobuf/types/known/anypb"
+
+	"github.com/graylane/graylane/translators"
 )
 
-// references are the names one resource refers to, by the type they name.
-type references struct {
-	endpoints  []string // EDS names of a cluster
-	routes     []string // RDS names of a listener, API listeners included
-	clusters   []string // clusters named by routes and TCP proxies
-	extensions []string // ECDS names of HTTP filters
-}
+// references are the names one resource refers to, by the type they name:
+// the EDS names of a cluster, the RDS names of a listener (API listeners
+// included), the clusters of routes and TCP proxies, the ECDS names of
+// HTTP filters, the SDS names of TLS contexts.
+type references map[types.ResponseType][]string
 
-func (r references) empty() bool {
-	return len(r.endpoints)+len(r.routes)+len(r.clusters)+len(r.extensions) == 0
-}
+func (r references) add(t types.ResponseType, name string) { r[t] = append(r[t], name) }
 
 // referencesOf reads what a resource refers to.
 func referencesOf(r types.Resource) (references, error) {
-	var refs references
+	refs := references{}
 	var err error
 	switch m := r.(type) {
 	case *clusterv3.Cluster:
@@ -41,7 +41,7 @@ func referencesOf(r types.Resource) (references, error) {
 	return refs, err
 }
 
-func (r *references) cluster(c *clusterv3.Cluster) {
+func (r references) cluster(c *clusterv3.Cluster) {
 	if c.GetType() != clusterv3.Cluster_EDS {
 		return
 	}
@@ -49,15 +49,16 @@ func (r *references) cluster(c *clusterv3.Cluster) {
 	if name == "" {
 		name = c.GetName()
 	}
-	r.endpoints = append(r.endpoints, name)
+	r.add(types.Endpoint, name)
 }
 
-func (r *references) listener(l *listenerv3.Listener) error {
+func (r references) listener(l *listenerv3.Listener) error {
 	var errs []error
 	if api := l.GetApiListener().GetApiListener(); api != nil {
 		errs = append(errs, r.typedConfig(api))
 	}
 	for _, fc := range l.GetFilterChains() {
+		errs = append(errs, r.transportSocket(fc.GetTransportSocket()))
 		for _, f := range fc.GetFilters() {
 			errs = append(errs, r.typedConfig(f.GetTypedConfig()))
 		}
@@ -65,8 +66,26 @@ func (r *references) listener(l *listenerv3.Listener) error {
 	return errors.Join(errs...)
 }
 
+// transportSocket follows a filter chain's TLS context to the SDS secrets
+// it names.
+func (r references) transportSocket(ts *corev3.TransportSocket) error {
+	if ts == nil {
+		return nil
+	}
+	msg, err := ts.GetTypedConfig().UnmarshalNew()
+	if err != nil {
+		return fmt.Errorf("unreadable %s: %w", ts.GetTypedConfig().GetTypeUrl(), err)
+	}
+	if tls, ok := msg.(*tlsv3.DownstreamTlsContext); ok {
+		for _, sds := range tls.GetCommonTlsContext().GetTlsCertificateSdsSecretConfigs() {
+			r.add(types.Secret, sds.GetName())
+		}
+	}
+	return nil
+}
+
 // typedConfig follows a network filter's (or API listener's) configuration.
-func (r *references) typedConfig(a *anypb.Any) error {
+func (r references) typedConfig(a *anypb.Any) error {
 	msg, err := a.UnmarshalNew()
 	if err != nil {
 		return fmt.Errorf("unreadable %s: %w", a.GetTypeUrl(), err)
@@ -76,68 +95,66 @@ func (r *references) typedConfig(a *anypb.Any) error {
 		r.hcm(m)
 	case *tcpproxyv3.TcpProxy:
 		if c := m.GetCluster(); c != "" {
-			r.clusters = append(r.clusters, c)
+			r.add(types.Cluster, c)
 		}
 		for _, wc := range m.GetWeightedClusters().GetClusters() {
-			r.clusters = append(r.clusters, wc.GetName())
+			r.add(types.Cluster, wc.GetName())
 		}
 	}
 	return nil
 }
 
-func (r *references) hcm(m *hcmv3.HttpConnectionManager) {
+func (r references) hcm(m *hcmv3.HttpConnectionManager) {
 	if rds := m.GetRds(); rds != nil {
-		r.routes = append(r.routes, rds.GetRouteConfigName())
+		r.add(types.Route, rds.GetRouteConfigName())
 	}
 	if rc := m.GetRouteConfig(); rc != nil {
 		r.routeConfig(rc)
 	}
 	for _, f := range m.GetHttpFilters() {
 		if f.GetConfigDiscovery() != nil {
-			r.extensions = append(r.extensions, f.GetName())
+			r.add(types.ExtensionConfig, f.GetName())
 		}
 	}
 }
 
-func (r *references) routeConfig(rc *routev3.RouteConfiguration) {
+func (r references) routeConfig(rc *routev3.RouteConfiguration) {
 	for _, vh := range rc.GetVirtualHosts() {
 		for _, rt := range vh.GetRoutes() {
 			a := rt.GetRoute()
 			if c := a.GetCluster(); c != "" {
-				r.clusters = append(r.clusters, c)
+				r.add(types.Cluster, c)
 			}
 			for _, wc := range a.GetWeightedClusters().GetClusters() {
-				r.clusters = append(r.clusters, wc.GetName())
+				r.add(types.Cluster, wc.GetName())
 			}
 		}
 	}
 }
 
 // checkReferences fails unless every reference in the snapshot resolves and
-// every endpoint, route and extension config is referred to. Unlike
+// every resource of a kind that must be referred to is. Unlike
 // go-control-plane's Snapshot.Consistent it follows the route
 // configurations of API listeners, which proxyless gRPC clients use.
 func checkReferences(s *Snapshot) error {
 	named := map[types.ResponseType]map[string]bool{}
-	for _, t := range []types.ResponseType{types.Cluster, types.Endpoint, types.Route, types.ExtensionConfig} {
-		named[t] = make(map[string]bool, s.Len(t))
-	}
 	for _, st := range s.sets {
 		if st == nil {
 			continue
 		}
 		for _, r := range st.refs {
-			addAll(named[types.Endpoint], r.endpoints)
-			addAll(named[types.Route], r.routes)
-			addAll(named[types.Cluster], r.clusters)
-			addAll(named[types.ExtensionConfig], r.extensions)
+			for t, names := range r {
+				if named[t] == nil {
+					named[t] = map[string]bool{}
+				}
+				addAll(named[t], names)
+			}
 		}
 	}
 	var errs []error
-	errs = append(errs, match("cluster", named[types.Cluster], s.sets[types.Cluster], false)...)
-	errs = append(errs, match("endpoints", named[types.Endpoint], s.sets[types.Endpoint], true)...)
-	errs = append(errs, match("route configuration", named[types.Route], s.sets[types.Route], true)...)
-	errs = append(errs, match("extension config", named[types.ExtensionConfig], s.sets[types.ExtensionConfig], true)...)
+	for _, k := range translators.Kinds() {
+		errs = append(errs, match(k.Noun, named[k.Type], s.sets[k.Type], k.Referenced)...)
+	}
 	return errors.Join(errs...)
 }
 

@@ -33,7 +33,7 @@ func (s *set) add(name string, r types.Resource, version string, refs references
 	s.items[name] = types.ResourceWithTTL{Resource: r}
 	s.versions[name] = version
 	s.names = append(s.names, name)
-	if !refs.empty() {
+	if len(refs) > 0 {
 		s.refs = append(s.refs, refs)
 	}
 }
@@ -60,11 +60,11 @@ func union(a, b *set) *set {
 	out := newSet(len(a.items) + len(b.items))
 	for name, item := range a.items {
 		if _, replaced := b.items[name]; !replaced {
-			out.add(name, item.Resource, a.versions[name], references{})
+			out.add(name, item.Resource, a.versions[name], nil)
 		}
 	}
 	for _, name := range b.names {
-		out.add(name, b.items[name].Resource, b.versions[name], references{})
+		out.add(name, b.items[name].Resource, b.versions[name], nil)
 	}
 	out.refs = append(slices.Clone(a.refs), b.refs...)
 	return out.seal()

@@ -58,9 +58,9 @@ func build(t *testing.T, c *model.Config, role model.Role) *Snapshot {
 
 func TestVersionsFollowContentOnly(t *testing.T) {
 	a, b := build(t, config(1000), model.RoleGRPC), build(t, config(1000), model.RoleGRPC)
-	for _, typ := range ServedTypes() {
+	for _, typ := range servedTypes() {
 		if a.Version(typ) != b.Version(typ) {
-			t.Errorf("%s: same input, versions %s and %s", ShortName(TypeURL(typ)), a.Version(typ), b.Version(typ))
+			t.Errorf("%s: same input, versions %s and %s", kindName(typ), a.Version(typ), b.Version(typ))
 		}
 	}
 	c := build(t, config(2000), model.RoleGRPC)
@@ -69,7 +69,7 @@ func TestVersionsFollowContentOnly(t *testing.T) {
 	}
 	for _, typ := range []types.ResponseType{types.Cluster, types.Endpoint, types.Listener} {
 		if c.Version(typ) != a.Version(typ) {
-			t.Errorf("a weight change moved the %s version", ShortName(TypeURL(typ)))
+			t.Errorf("a weight change moved the %s version", kindName(typ))
 		}
 	}
 }
@@ -129,10 +129,10 @@ func assertOrder(t *testing.T, what string, stages []*Snapshot, from *Snapshot, 
 	}
 	prev := from
 	for i, s := range stages {
-		for _, typ := range ServedTypes() {
+		for _, typ := range servedTypes() {
 			changed := s.Version(typ) != prev.Version(typ)
 			if changed != (typ == want[i]) {
-				t.Errorf("%s: stage %d changes %s: %v", what, i+1, ShortName(TypeURL(typ)), changed)
+				t.Errorf("%s: stage %d changes %s: %v", what, i+1, kindName(typ), changed)
 			}
 		}
 		prev = s
@@ -221,9 +221,9 @@ func TestBuilderRemembersWithoutChangingTheResult(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := build(t, config(w), model.RoleSidecar)
-		for _, typ := range ServedTypes() {
+		for _, typ := range servedTypes() {
 			if got.Version(typ) != want.Version(typ) {
-				t.Errorf("weight %s: %s version %s, a fresh build gives %s", w, ShortName(TypeURL(typ)), got.Version(typ), want.Version(typ))
+				t.Errorf("weight %s: %s version %s, a fresh build gives %s", w, kindName(typ), got.Version(typ), want.Version(typ))
 			}
 		}
 	}
@@ -232,4 +232,21 @@ func TestBuilderRemembersWithoutChangingTheResult(t *testing.T) {
 	if _, err := b.Build(res); err == nil {
 		t.Error("the builder accepted an invalid route configuration")
 	}
+}
+
+func servedTypes() []types.ResponseType {
+	var out []types.ResponseType
+	for _, k := range translators.Kinds() {
+		out = append(out, k.Type)
+	}
+	return out
+}
+
+func kindName(t types.ResponseType) string {
+	for _, k := range translators.Kinds() {
+		if k.Type == t {
+			return k.Name
+		}
+	}
+	return "unknown"
 }

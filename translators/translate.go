@@ -9,6 +9,7 @@ import (
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 
 	"github.com/graylane/graylane/model"
 )
@@ -21,6 +22,8 @@ type Resources struct {
 	Endpoints []*endpointv3.ClusterLoadAssignment
 	Listeners []*listenerv3.Listener
 	Routes    []*routev3.RouteConfiguration
+	// Secrets are served by SDS (the edge's certificates).
+	Secrets []*tlsv3.Secret
 	// ExtensionConfigs are served by ECDS (the edge's lane filter).
 	ExtensionConfigs []*corev3.TypedExtensionConfig
 }

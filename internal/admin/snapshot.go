@@ -10,6 +10,7 @@ import (
 
 	"github.com/graylane/graylane/model"
 	"github.com/graylane/graylane/snapshot"
+	"github.com/graylane/graylane/translators"
 )
 
 // SnapshotView is the JSON of /debug/snapshot.
@@ -39,9 +40,9 @@ func debugSnapshot(st StatusReporter, snaps SnapshotReader) http.HandlerFunc {
 // ViewOf renders a snapshot as JSON, resources sorted by name.
 func ViewOf(s *snapshot.Snapshot) map[string]TypeView {
 	out := map[string]TypeView{}
-	for _, t := range snapshot.ServedTypes() {
-		res := s.Resources(t)
-		tv := TypeView{Version: s.Version(t), Resources: []json.RawMessage{}}
+	for _, k := range translators.Kinds() {
+		res := s.Resources(k.Type)
+		tv := TypeView{Version: s.Version(k.Type), Resources: []json.RawMessage{}}
 		for _, name := range slices.Sorted(maps.Keys(res)) {
 			b, err := protojson.Marshal(res[name])
 			if err != nil {
@@ -49,7 +50,7 @@ func ViewOf(s *snapshot.Snapshot) map[string]TypeView {
 			}
 			tv.Resources = append(tv.Resources, b)
 		}
-		out[snapshot.ShortName(snapshot.TypeURL(t))] = tv
+		out[k.Name] = tv
 	}
 	return out
 }

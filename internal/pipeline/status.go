@@ -7,6 +7,7 @@ import (
 
 	"github.com/graylane/graylane/model"
 	"github.com/graylane/graylane/snapshot"
+	"github.com/graylane/graylane/translators"
 )
 
 // Status is the state of the configuration: what is served, and what was
@@ -68,7 +69,7 @@ func (p *Pipeline) updateStatus() {
 }
 
 func (p *Pipeline) recordResources(role model.Role, s *snapshot.Snapshot) {
-	for _, t := range snapshot.ServedTypes() {
-		p.metrics.Resources.WithLabelValues(string(role), snapshot.ShortName(snapshot.TypeURL(t))).Set(float64(s.Len(t)))
+	for _, k := range translators.Kinds() {
+		p.metrics.Resources.WithLabelValues(string(role), k.Name).Set(float64(s.Len(k.Type)))
 	}
 }

@@ -7,40 +7,36 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	yaml "go.yaml.in/yaml/v4"
 	"google.golang.org/protobuf/encoding/protojson"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/graylane/graylane/translators"
 )
 
-// document is the rendered form: one list per type, in publish order.
-type document struct {
-	Clusters         []any `yaml:"clusters"`
-	Endpoints        []any `yaml:"endpoints"`
-	ExtensionConfigs []any `yaml:"extensionConfigs"`
-	Listeners        []any `yaml:"listeners"`
-	Routes           []any `yaml:"routes"`
-}
-
-// YAML renders resources as YAML, fields as Envoy's JSON names them.
+// YAML renders resources as YAML, one list per kind in publish order,
+// fields as Envoy's JSON names them.
 func YAML(r *translators.Resources) ([]byte, error) {
-	var doc document
-	var errs [5]error
-	doc.Clusters, errs[0] = plain(r.Clusters)
-	doc.Endpoints, errs[1] = plain(r.Endpoints)
-	doc.ExtensionConfigs, errs[2] = plain(r.ExtensionConfigs)
-	doc.Listeners, errs[3] = plain(r.Listeners)
-	doc.Routes, errs[4] = plain(r.Routes)
-	if err := errors.Join(errs[:]...); err != nil {
+	doc := &yaml.Node{Kind: yaml.MappingNode}
+	var errs []error
+	for _, k := range translators.Kinds() {
+		list, err := plain(r.Of(k))
+		errs = append(errs, err)
+		var value yaml.Node
+		if err := value.Encode(list); err != nil {
+			errs = append(errs, err)
+		}
+		doc.Content = append(doc.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: k.Name}, &value)
+	}
+	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	return yaml.Dump(&doc, yaml.WithIndent(2))
+	return yaml.Dump(doc, yaml.WithIndent(2))
 }
 
 // plain converts messages to generic values through their JSON form, so
 // that Any fields show their content.
-func plain[T proto.Message](msgs []T) ([]any, error) {
+func plain(msgs []types.Resource) ([]any, error) {
 	out := make([]any, 0, len(msgs))
 	for _, m := range msgs {
 		b, err := protojson.Marshal(m)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/graylane/graylane/internal/metrics"
 	"github.com/graylane/graylane/snapshot"
+	"github.com/graylane/graylane/translators"
 )
 
 // callbacks follow every stream: who the client is, what it was sent, what
@@ -70,7 +71,7 @@ func (c *callbacks) register(key int64, delta bool, node *corev3.Node) error {
 // it returns the rejected version, so that the cache treats the client as
 // having it and waits for the next one instead of sending it again.
 func (c *callbacks) answer(key int64, typeURL string, r reply) (rejected string) {
-	typ := snapshot.ShortName(typeURL)
+	typ := translators.KindName(typeURL)
 	c.clients.with(key, typ, func(cs *ClientStatus, ts *TypeStatus) {
 		if r.nonce == "" || r.nonce != ts.nonce {
 			return // a first request, or a reply to a superseded response
@@ -91,7 +92,7 @@ func (c *callbacks) answer(key int64, typeURL string, r reply) (rejected string)
 
 // sent records a response.
 func (c *callbacks) sent(key int64, typeURL, version, nonce string) {
-	typ := snapshot.ShortName(typeURL)
+	typ := translators.KindName(typeURL)
 	c.clients.with(key, typ, func(_ *ClientStatus, ts *TypeStatus) {
 		ts.Sent, ts.nonce = version, nonce
 	})
