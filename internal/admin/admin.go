@@ -1,19 +1,14 @@
 // Package admin is Graylane's admin HTTP server: health and readiness,
 // Prometheus metrics, and debug views of the snapshots served and the
-// clients connected. It listens on loopback by default.
+// clients connected. The control plane serves it on loopback by default.
 package admin
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
-	"net"
 	"net/http"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"go.uber.org/zap"
 
 	"github.com/graylane/graylane/internal/pipeline"
 	"github.com/graylane/graylane/internal/xdsserver"
@@ -43,12 +38,6 @@ var (
 	_ ClientLister   = (*xdsserver.Server)(nil)
 )
 
-// Server is the admin HTTP server.
-type Server struct {
-	http *http.Server
-	log  *zap.Logger
-}
-
 // Sources are what the admin server reports on.
 type Sources struct {
 	Status    StatusReporter
@@ -57,31 +46,16 @@ type Sources struct {
 	Metrics   *prometheus.Registry
 }
 
-// New returns an admin server for src.
-func New(src Sources, log *zap.Logger) *Server {
+// NewHandler returns the admin server's handler for src.
+func NewHandler(src Sources) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", readyz(src.Status))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(src.Metrics, promhttp.HandlerOpts{Registry: src.Metrics}))
 	mux.HandleFunc("GET /debug/snapshot", debugSnapshot(src.Status, src.Snapshots))
 	mux.HandleFunc("GET /debug/clients", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, src.Clients.Clients()) })
-	return &Server{
-		http: &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second},
-		log:  log,
-	}
+	return mux
 }
-
-// Serve serves on lis until Shutdown.
-func (s *Server) Serve(lis net.Listener) error {
-	s.log.Info("serving admin", zap.String("address", lis.Addr().String()))
-	if err := s.http.Serve(lis); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
-}
-
-// Shutdown stops the server, waiting for requests in flight until ctx ends.
-func (s *Server) Shutdown(ctx context.Context) error { return s.http.Shutdown(ctx) }
 
 func readyz(st StatusReporter) http.HandlerFunc {
 	return func(w http.ResponseWriter, _ *http.Request) {

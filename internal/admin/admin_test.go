@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
-	"go.uber.org/zap"
 
 	"github.com/graylane/graylane/internal/metrics"
 	"github.com/graylane/graylane/internal/pipeline"
@@ -30,8 +29,8 @@ func serve(t *testing.T, st *status, snaps SnapshotReader) *httptest.Server {
 	t.Helper()
 	m := metrics.New()
 	m.SnapshotBuilds.Inc()
-	s := New(Sources{Status: st, Snapshots: snaps, Clients: clients{{NodeID: "n1", Role: model.RoleGRPC}}, Metrics: m.Registry}, zap.NewNop())
-	srv := httptest.NewServer(s.http.Handler)
+	h := NewHandler(Sources{Status: st, Snapshots: snaps, Clients: clients{{NodeID: "n1", Role: model.RoleGRPC}}, Metrics: m.Registry})
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv
 }

@@ -9,11 +9,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/graylane/graylane/internal/controlplane"
+	"github.com/graylane/graylane/internal/xdsserver"
 )
 
-// shutdownGrace bounds how long a stopping control plane waits for streams
-// and admin requests to end.
-const shutdownGrace = 10 * time.Second
+// shutdownWait bounds how long a stopping control plane is waited for:
+// each server's grace period for its streams and requests, and a margin.
+const shutdownWait = xdsserver.DefaultShutdownGrace + 5*time.Second
 
 func newServeCommand(logs *logFlags) *cobra.Command {
 	var xdsAddr, adminAddr string
@@ -51,7 +52,7 @@ func newServeCommand(logs *logFlags) *cobra.Command {
 			case <-cp.Failed():
 			}
 			log.Info("shutting down")
-			shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+			shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownWait)
 			defer cancel()
 			return cp.Shutdown(shutdownCtx)
 		},

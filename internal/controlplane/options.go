@@ -1,11 +1,14 @@
 package controlplane
 
 import (
+	"time"
+
 	"go.uber.org/zap"
 
 	"github.com/graylane/graylane/internal/lanefilter"
 	"github.com/graylane/graylane/internal/providers"
 	"github.com/graylane/graylane/internal/providers/file"
+	"github.com/graylane/graylane/internal/xdsserver"
 	"github.com/graylane/graylane/translators"
 )
 
@@ -22,6 +25,7 @@ type options struct {
 	laneFilter        lanefilter.Source
 	moduleAddress     string
 	sources           []providers.Source
+	shutdownGrace     time.Duration
 }
 
 func newOptions(opts []Option) options {
@@ -32,6 +36,7 @@ func newOptions(opts []Option) options {
 		coalescer:     providers.DefaultCoalescer(),
 		laneFilter:    lanefilter.Local(lanefilter.DefaultLocalPath),
 		moduleAddress: DefaultModuleAddress,
+		shutdownGrace: xdsserver.DefaultShutdownGrace,
 	}
 	for _, opt := range opts {
 		opt(&o)
@@ -82,3 +87,7 @@ func WithLaneFilter(s lanefilter.Source) Option { return func(o *options) { o.la
 // WithModuleAddress sets where the control plane serves a remote lane
 // filter module.
 func WithModuleAddress(addr string) Option { return func(o *options) { o.moduleAddress = addr } }
+
+// WithShutdownGrace sets how long each server waits, once stopped, for its
+// streams and requests to end (default xdsserver.DefaultShutdownGrace).
+func WithShutdownGrace(d time.Duration) Option { return func(o *options) { o.shutdownGrace = d } }

@@ -28,13 +28,19 @@ const (
 	maxRecvMessageSize = 16 << 20
 )
 
+// DefaultShutdownGrace bounds how long a stopping server waits for its
+// streams to end before closing them.
+const DefaultShutdownGrace = 10 * time.Second
+
 // Server serves ADS over gRPC.
 type Server struct {
 	grpc   *grpc.Server
+	lis    net.Listener
 	ctx    context.Context
 	cancel context.CancelFunc
 	cb     *callbacks
 	log    *zap.Logger
+	grace  time.Duration
 }
 
 // Option configures a Server.
@@ -43,9 +49,13 @@ type Option func(*Server)
 // WithLogger sets the logger.
 func WithLogger(l *zap.Logger) Option { return func(s *Server) { s.log = l } }
 
-// New returns a server that serves what watcher holds.
-func New(watcher cachev3.Cache, m *metrics.Metrics, opts ...Option) *Server {
-	s := &Server{log: zap.NewNop()}
+// WithShutdownGrace sets how long Start waits for streams to end once its
+// context ends (default DefaultShutdownGrace).
+func WithShutdownGrace(d time.Duration) Option { return func(s *Server) { s.grace = d } }
+
+// New returns a server that serves what watcher holds on lis.
+func New(lis net.Listener, watcher cachev3.Cache, m *metrics.Metrics, opts ...Option) *Server {
+	s := &Server{lis: lis, log: zap.NewNop(), grace: DefaultShutdownGrace}
 	for _, o := range opts {
 		o(s)
 	}
@@ -62,18 +72,28 @@ func New(watcher cachev3.Cache, m *metrics.Metrics, opts ...Option) *Server {
 	return s
 }
 
-// Serve accepts connections on lis until Shutdown.
-func (s *Server) Serve(lis net.Listener) error {
-	s.log.Info("serving xDS", zap.String("address", lis.Addr().String()))
-	if err := s.grpc.Serve(lis); err != nil && !errors.Is(err, grpc.ErrServerStopped) {
+// Start serves until ctx ends, then ends every stream (clients reconnect
+// elsewhere or later) and stops, forcefully once the grace period is over.
+func (s *Server) Start(ctx context.Context) error {
+	s.log.Info("serving xDS", zap.String("address", s.lis.Addr().String()))
+	served := make(chan error, 1)
+	go func() { served <- s.grpc.Serve(s.lis) }()
+	select {
+	case err := <-served:
+		s.cancel()
+		return err
+	case <-ctx.Done():
+	}
+	s.stop()
+	if err := <-served; err != nil && !errors.Is(err, grpc.ErrServerStopped) {
 		return err
 	}
 	return nil
 }
 
-// Shutdown ends every stream (clients reconnect elsewhere or later) and
-// stops the server, forcefully once ctx ends.
-func (s *Server) Shutdown(ctx context.Context) {
+// stop ends the streams and stops the server, waiting at most the grace
+// period for them.
+func (s *Server) stop() {
 	s.cancel()
 	done := make(chan struct{})
 	go func() {
@@ -82,7 +102,7 @@ func (s *Server) Shutdown(ctx context.Context) {
 	}()
 	select {
 	case <-done:
-	case <-ctx.Done():
+	case <-time.After(s.grace):
 		s.grpc.Stop()
 		<-done
 	}
