@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 )
@@ -41,37 +42,79 @@ func TestNormalizeDefaultsAndSorts(t *testing.T) {
 }
 
 func TestDeepCopySharesNothingMutable(t *testing.T) {
-	c := valid()
-	c.Lanes[0].Match = []MatchRule{{Header: &NameValue{Name: "x-debug", Value: "1"}}}
-	c.Services[0].Policy.Retries.RetryOn = []string{"5xx"}
-	c.Services[0].Policy.RateLimit = &RateLimit{RequestsPerSecond: 1, Burst: 1}
-	c.Gateways[0].Routes[0].Match.Headers = []NameValue{{Name: "a", Value: "b"}}
+	c := full()
 	cp := c.DeepCopy()
 	if !reflect.DeepEqual(c, cp) {
 		t.Fatal("copy differs from the original")
 	}
-	cp.Lanes[0].Sticky.Header = "changed"
-	cp.Lanes[0].Match[0].Header.Value = "changed"
-	cp.Services[0].Versions[0].Endpoints[0].Address = "changed"
-	cp.Services[0].Weights["v1"] = 1
-	cp.Services[0].Policy.Retries.RetryOn[0] = "changed"
-	cp.Services[0].Policy.RateLimit.Burst = 99
-	cp.Services[0].Policy.HashOn.Header = "changed"
-	cp.Gateways[0].Routes[0].Match.Headers[0].Value = "changed"
-	if !reflect.DeepEqual(c, valid2(t)) {
-		t.Errorf("changing the copy changed the original: %+v", c)
+	if path := shared(reflect.ValueOf(c).Elem(), reflect.ValueOf(cp).Elem(), "Config"); path != "" {
+		t.Errorf("the copy shares %s with the original", path)
 	}
 }
 
-// valid2 rebuilds what TestDeepCopySharesNothingMutable started from.
-func valid2(t *testing.T) *Config {
-	t.Helper()
+// full is a configuration with every list, map and pointer of the model
+// set, so that shared finds any the copy forgets.
+func full() *Config {
 	c := valid()
-	c.Lanes[0].Match = []MatchRule{{Header: &NameValue{Name: "x-debug", Value: "1"}}}
-	c.Services[0].Policy.Retries.RetryOn = []string{"5xx"}
-	c.Services[0].Policy.RateLimit = &RateLimit{RequestsPerSecond: 1, Burst: 1}
-	c.Gateways[0].Routes[0].Match.Headers = []NameValue{{Name: "a", Value: "b"}}
+	c.Lanes[0].Match = []MatchRule{{Header: &NameValue{Name: "x-debug", Value: "1"}, Cookie: &NameValue{Name: "c", Value: "1"}}}
+	s := &c.Services[0]
+	s.Policy.Retries.RetryOn = []string{"5xx"}
+	s.Policy.RateLimit = &RateLimit{RequestsPerSecond: 1, Burst: 1}
+	s.Policy.CircuitBreaker = &CircuitBreaker{MaxConnections: 1}
+	s.Policy.OutlierDetection = &OutlierDetection{Consecutive5xx: 1}
+	s.Matches = []ServiceMatch{{Headers: []NameValue{{Name: "x-beta", Value: "1"}}, Version: "v2"}}
+	s.Mirrors = []Mirror{{Version: "v2", Percent: 500}}
+	action := RouteAction{
+		RequestHeaders:  &HeaderModifier{Set: []NameValue{{Name: "a", Value: "b"}}, Add: []NameValue{{Name: "c", Value: "d"}}, Remove: []string{"e"}},
+		ResponseHeaders: &HeaderModifier{Set: []NameValue{{Name: "f", Value: "g"}}, Add: []NameValue{{Name: "h", Value: "i"}}, Remove: []string{"j"}},
+		Rewrite:         &Rewrite{Hostname: "x"},
+		Mirrors:         []Mirror{{Version: "v2", Percent: 100}},
+	}
+	match := RouteMatch{Headers: []ValueMatch{{Name: "k", Value: "l"}}, Query: []ValueMatch{{Name: "m", Value: "n"}}}
+	s.Routes = []ServiceRoute{{Matches: []RouteMatch{match}, Weights: map[string]Weight{"v1": WeightFull}, Action: action}}
+	g := &c.Gateways[0]
+	g.TLS = &GatewayTLS{Certificates: []Certificate{{Name: "c", Hostnames: []string{"a.example"}, Chain: []byte("x"), Key: []byte("y")}}}
+	r := &g.Routes[0]
+	r.Hostnames, r.Match, r.Weights, r.Action = []string{"a.example"}, match, map[string]Weight{"v1": WeightFull}, action
 	return c
+}
+
+// shared returns the path of a list, map or pointer that a and b share,
+// or "". Strings and Origins are immutable and may be shared.
+func shared(a, b reflect.Value, path string) string {
+	switch a.Kind() {
+	case reflect.Pointer:
+		if a.IsNil() {
+			return ""
+		}
+		if a.Pointer() == b.Pointer() {
+			return path
+		}
+		return shared(a.Elem(), b.Elem(), path)
+	case reflect.Slice:
+		if a.Len() > 0 && a.Pointer() == b.Pointer() {
+			return path
+		}
+		for i := range a.Len() {
+			if p := shared(a.Index(i), b.Index(i), fmt.Sprintf("%s[%d]", path, i)); p != "" {
+				return p
+			}
+		}
+	case reflect.Map:
+		if a.Len() > 0 && a.Pointer() == b.Pointer() {
+			return path
+		}
+	case reflect.Struct:
+		if a.Type() == reflect.TypeFor[Origin]() {
+			return ""
+		}
+		for i := range a.NumField() {
+			if p := shared(a.Field(i), b.Field(i), path+"."+a.Type().Field(i).Name); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
 }
 
 func TestMergeRejectsConflictingSettings(t *testing.T) {

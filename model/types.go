@@ -96,6 +96,12 @@ type Service struct {
 	// Weights split untagged traffic among versions by version name. Empty
 	// means all untagged traffic goes to the baseline.
 	Weights map[string]Weight
+	// Routes are rules checked before Matches and Weights: requests that
+	// match one get its action and its own split.
+	Routes []ServiceRoute
+	// Mirrors copy a share of every request to the service to versions of
+	// it; a route's own mirrors replace them.
+	Mirrors []Mirror
 	Policy  Policy
 	Origin  Origin
 }
@@ -135,24 +141,55 @@ type Gateway struct {
 	// TrustLaneHeader keeps a lane header that arrives from the client
 	// instead of removing it and deciding the lane again.
 	TrustLaneHeader bool
+	// TLS makes the listener serve HTTPS; nil serves plain HTTP.
+	TLS *GatewayTLS
 	// Routes are checked in order; the first match wins.
 	Routes []GatewayRoute
 	Origin Origin
 }
 
-// GatewayRoute sends matching requests to a service.
-type GatewayRoute struct {
-	Match   RouteMatch
-	Service ServiceRef
-	Origin  Origin
+// GatewayTLS is how a gateway terminates TLS.
+type GatewayTLS struct {
+	// Certificates are chosen by SNI: the first whose hostnames match the
+	// name the client asked for; a certificate without hostnames is the
+	// default for every other name (at most one).
+	Certificates []Certificate
+	// RedirectPort, when set, is a plain HTTP listener that redirects every
+	// request to HTTPS on the gateway's port.
+	RedirectPort uint32
 }
 
-// RouteMatch selects requests by path and headers. Exactly one of
-// PathPrefix and Path is set.
-type RouteMatch struct {
-	PathPrefix string
-	Path       string
-	Headers    []NameValue
+// Certificate is a TLS certificate chain and its private key, in PEM.
+type Certificate struct {
+	// Name identifies the certificate among the configuration's; it names
+	// the secret proxies receive.
+	Name string
+	// Hostnames are the SNI names it serves ("shop.example.com",
+	// "*.example.com"); none makes it the default certificate.
+	Hostnames []string
+	// Chain and Key are the PEM blocks; the source reads them (from files,
+	// or a Kubernetes Secret) and reads them again when they change.
+	Chain []byte
+	Key   []byte
+	// CertFile and KeyFile are the files they are read from, when files.
+	CertFile string
+	KeyFile  string
+	// From says where they were read, for messages: the files, a Secret.
+	From   string
+	Origin Origin
+}
+
+// GatewayRoute sends matching requests to a service.
+type GatewayRoute struct {
+	// Hostnames are the Host values the route serves; none serves any.
+	Hostnames []string
+	Match     RouteMatch
+	Service   ServiceRef
+	// Weights split the untagged requests of the route among the service's
+	// versions; empty uses the service's own weights.
+	Weights map[string]Weight
+	Action  RouteAction
+	Origin  Origin
 }
 
 // ServiceRef names a service; Port may be zero when the service has one port.

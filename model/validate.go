@@ -29,7 +29,7 @@ var reservedHeaders = map[string]bool{
 // error joins *Error values sorted by position.
 func Validate(c *Config) error {
 	var p problems
-	v := validator{cfg: c, p: &p, byHost: map[string][]*Service{}, laneNames: map[string]bool{}}
+	v := validator{cfg: c, p: &p, byHost: map[string][]*Service{}, laneNames: map[string]bool{}, certNames: map[string]Origin{}}
 	for i := range c.Services {
 		s := &c.Services[i]
 		v.byHost[s.Host()] = append(v.byHost[s.Host()], s)
@@ -46,6 +46,7 @@ type validator struct {
 	p         *problems
 	byHost    map[string][]*Service // services by name.namespace
 	laneNames map[string]bool       // defined lane names
+	certNames map[string]Origin     // certificates seen so far
 }
 
 func (v *validator) config() {

@@ -2,9 +2,7 @@ package model
 
 import (
 	"fmt"
-	"maps"
 	"net/netip"
-	"slices"
 )
 
 // MaxEndpointWeight bounds an endpoint's weight so that the weights of a
@@ -40,6 +38,7 @@ func (v *validator) service(s *Service, subject string) {
 	v.versions(s, subject)
 	v.matches(s, subject)
 	v.weights(s, subject)
+	v.serviceRoutes(s, subject)
 	v.policy(s, subject)
 }
 
@@ -137,20 +136,7 @@ func (v *validator) matches(s *Service, subject string) {
 }
 
 func (v *validator) weights(s *Service, subject string) {
-	if len(s.Weights) == 0 {
-		return
-	}
-	var total Weight
-	for _, name := range slices.Sorted(maps.Keys(s.Weights)) {
-		w := s.Weights[name]
-		if !s.hasVersion(name) {
-			v.p.add(s.Origin.At("weights."+name), subject, "weights name version %q, which the service does not have", name)
-		}
-		total += w
-	}
-	if total != WeightFull {
-		v.p.add(s.Origin.At("weights"), subject, "weights add up to %s%%, not 100%%", total)
-	}
+	v.splitOf(s.Origin, subject, s.Weights, s)
 }
 
 func (s *Service) hasVersion(name string) bool {

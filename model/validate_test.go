@@ -85,7 +85,50 @@ func TestValidateReportsEachRule(t *testing.T) {
 			c.Services[0].Protocol = ProtocolTCP
 			c.Services[0].Policy = Policy{}
 		}, "is a tcp service"},
-		{"route without path", func(c *Config) { c.Gateways[0].Routes[0].Match = RouteMatch{} }, "exactly one of pathPrefix and path"},
+		{"route with two paths", func(c *Config) { c.Gateways[0].Routes[0].Match.Path = "/x" }, "at most one of pathPrefix, path and pathRegex"},
+		{"route regex", func(c *Config) { c.Gateways[0].Routes[0].Match = RouteMatch{PathRegex: "/(a"} }, "not an RE2 regular expression"},
+		{"route regex too long", func(c *Config) {
+			c.Gateways[0].Routes[0].Match = RouteMatch{PathRegex: strings.Repeat("a", 1025)}
+		}, "more than 1024"},
+		{"route method", func(c *Config) { c.Gateways[0].Routes[0].Match.Method = "FETCH" }, `method "FETCH"`},
+		{"route query without name", func(c *Config) { c.Gateways[0].Routes[0].Match.Query = []ValueMatch{{Value: "1"}} }, "query parameter needs a name"},
+		{"route hostname", func(c *Config) { c.Gateways[0].Routes[0].Hostnames = []string{"Shop.example"} }, `hostname "Shop.example"`},
+		{"route weights", func(c *Config) { c.Gateways[0].Routes[0].Weights = map[string]Weight{"v1": 100} }, "weights add up to 1%"},
+		{"route weights unknown version", func(c *Config) { c.Gateways[0].Routes[0].Weights = map[string]Weight{"v7": WeightFull} }, `version "v7"`},
+		{"route changes the lane header", func(c *Config) {
+			c.Gateways[0].Routes[0].Action.RequestHeaders = &HeaderModifier{Remove: []string{"x-canary"}}
+		}, `cannot change "x-canary"`},
+		{"route changes a header twice", func(c *Config) {
+			c.Gateways[0].Routes[0].Action.ResponseHeaders = &HeaderModifier{Set: []NameValue{{Name: "a"}}, Remove: []string{"a"}}
+		}, `changes header "a" twice`},
+		{"prefix rewrite without prefix match", func(c *Config) {
+			c.Gateways[0].Routes[0].Match = RouteMatch{Path: "/x"}
+			c.Gateways[0].Routes[0].Action.Rewrite = &Rewrite{PathPrefix: "/y"}
+		}, "every match of the route needs pathPrefix"},
+		{"backend timeout over timeout", func(c *Config) {
+			c.Gateways[0].Routes[0].Action.Timeout, c.Gateways[0].Routes[0].Action.BackendTimeout = 1, 2
+		}, "longer than timeout"},
+		{"mirror of an unknown version", func(c *Config) { c.Services[0].Mirrors = []Mirror{{Version: "v9", Percent: 100}} }, `mirror version "v9"`},
+		{"mirror of nothing", func(c *Config) { c.Services[0].Mirrors = []Mirror{{Version: "v2"}} }, "mirror percent 0 must be above 0"},
+		{"service route weights", func(c *Config) {
+			c.Services[0].Routes = []ServiceRoute{{Weights: map[string]Weight{"v1": 5000}}}
+		}, "route 1: weights add up to 50%"},
+		{"service route header regex", func(c *Config) {
+			c.Services[0].Routes = []ServiceRoute{{Matches: []RouteMatch{{Headers: []ValueMatch{{Name: "x-a", Value: "(", Regex: true}}}}}}
+		}, "header x-a regex"},
+		{"tls without certificates", func(c *Config) { c.Gateways[0].TLS = &GatewayTLS{} }, "at least one certificate"},
+		{"tls certificate that is not PEM", func(c *Config) {
+			c.Gateways[0].TLS = &GatewayTLS{Certificates: []Certificate{{Name: "shop", Chain: []byte("x"), Key: []byte("y")}}}
+		}, "certificate shop () is not a usable PEM"},
+		{"tls two default certificates", func(c *Config) {
+			c.Gateways[0].TLS = &GatewayTLS{Certificates: []Certificate{{Name: "a"}, {Name: "b"}}}
+		}, "2 certificates have no hostnames"},
+		{"tls hostname served twice", func(c *Config) {
+			c.Gateways[0].TLS = &GatewayTLS{Certificates: []Certificate{{Name: "a", Hostnames: []string{"a.example"}}, {Name: "b", Hostnames: []string{"a.example"}}}}
+		}, `"a.example" is also served by certificate a`},
+		{"tls redirect port taken", func(c *Config) {
+			c.Gateways[0].TLS = &GatewayTLS{RedirectPort: 8080, Certificates: []Certificate{{Name: "a"}}}
+		}, "port 8080 is also used by gateway public"},
 		{"route path without slash", func(c *Config) { c.Gateways[0].Routes[0].Match.PathPrefix = "api" }, "must start with '/'"},
 		{"duplicate gateway port", func(c *Config) {
 			c.Gateways = append(c.Gateways, Gateway{Name: "other", Port: 8080})

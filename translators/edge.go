@@ -85,6 +85,15 @@ func (t *translator) edgeHCM(g *model.Gateway, name string, services []*svc) *hc
 func gatewayMatch(r *model.GatewayRoute) baseMatch {
 	return baseMatch{
 		prefix: r.Match.PathPrefix, path: r.Match.Path, exact: r.Match.Path != "",
-		headers: exactHeaders(r.Match.Headers),
+		headers: exactHeaders(exactValues(r.Match.Headers)),
 	}
+}
+
+// exactValues are the exact-value tests of a match.
+func exactValues(ms []model.ValueMatch) []model.NameValue {
+	out := make([]model.NameValue, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, model.NameValue{Name: m.Name, Value: m.Value})
+	}
+	return out
 }

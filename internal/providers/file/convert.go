@@ -61,17 +61,14 @@ func toService(d *serviceDoc, t tree) model.Service {
 	}
 	for i, m := range d.Match {
 		sm := model.ServiceMatch{Version: m.Version, Origin: t.key("match").item(i).origin()}
-		for _, h := range m.Headers {
-			sm.Headers = append(sm.Headers, model.NameValue{Name: h.Name, Value: h.Value})
-		}
+		sm.Headers = toNameValues(m.Headers)
 		s.Matches = append(s.Matches, sm)
 	}
-	if len(d.Weights) > 0 {
-		s.Weights = make(map[string]model.Weight, len(d.Weights))
-		for name, w := range d.Weights {
-			s.Weights[name] = model.Weight(w)
-		}
+	s.Weights = toWeights(d.Weights)
+	for i := range d.Routes {
+		s.Routes = append(s.Routes, toServiceRoute(&d.Routes[i], t.key("routes").item(i)))
 	}
+	s.Mirrors = toMirrors(d.Mirror, t.key("mirror"))
 	if d.Policy != nil {
 		s.Policy = toPolicy(d.Policy)
 	}
@@ -80,16 +77,104 @@ func toService(d *serviceDoc, t tree) model.Service {
 
 func toGateway(d *gatewayDoc, t tree) model.Gateway {
 	g := model.Gateway{Name: d.Name, Port: d.Port, TrustLaneHeader: d.TrustLaneHeader, Origin: t.origin()}
-	for i, r := range d.Routes {
-		route := model.GatewayRoute{
-			Match:   model.RouteMatch{PathPrefix: r.Match.PathPrefix, Path: r.Match.Path},
-			Service: parseServiceRef(r.Service, r.Port),
-			Origin:  t.key("routes").item(i).origin(),
-		}
-		for _, h := range r.Match.Headers {
-			route.Match.Headers = append(route.Match.Headers, model.NameValue{Name: h.Name, Value: h.Value})
-		}
-		g.Routes = append(g.Routes, route)
+	if d.TLS != nil {
+		g.TLS = toTLS(d.TLS, t.key("tls"))
+	}
+	for i := range d.Routes {
+		g.Routes = append(g.Routes, toRoute(&d.Routes[i], t.key("routes").item(i)))
 	}
 	return g
+}
+
+func toRoute(r *routeDoc, t tree) model.GatewayRoute {
+	return model.GatewayRoute{
+		Hostnames: r.Hostnames,
+		Match:     toMatch(&r.Match),
+		Service:   parseServiceRef(r.Service, r.Port),
+		Weights:   toWeights(r.Weights),
+		Action:    toAction(&r.actionDoc, t),
+		Origin:    t.origin(),
+	}
+}
+
+// toTLS converts a gateway's TLS settings. Certificate files are relative
+// to the configuration file's folder; Read reads them.
+func toTLS(d *tlsDoc, t tree) *model.GatewayTLS {
+	out := &model.GatewayTLS{RedirectPort: d.RedirectPort}
+	for i, c := range d.Certificates {
+		cert := model.Certificate{Name: c.Name, Hostnames: c.Hostnames, Origin: t.key("certificates").item(i).origin()}
+		cert.CertFile, cert.KeyFile = t.relative(c.CertFile), t.relative(c.KeyFile)
+		cert.From = cert.CertFile + ", " + cert.KeyFile
+		out.Certificates = append(out.Certificates, cert)
+	}
+	return out
+}
+
+func toMatch(d *routeMatchDoc) model.RouteMatch {
+	return model.RouteMatch{
+		PathPrefix: d.PathPrefix, Path: d.Path, PathRegex: d.PathRegex,
+		Headers: toValueMatches(d.Headers), Query: toValueMatches(d.Query), Method: d.Method,
+	}
+}
+
+func toValueMatches(ds []valueMatchDoc) []model.ValueMatch {
+	var out []model.ValueMatch
+	for _, d := range ds {
+		out = append(out, model.ValueMatch{Name: d.Name, Value: d.Value, Regex: d.Regex})
+	}
+	return out
+}
+
+func toServiceRoute(d *serviceRouteDoc, t tree) model.ServiceRoute {
+	r := model.ServiceRoute{Weights: toWeights(d.Weights), Action: toAction(&d.actionDoc, t), Origin: t.origin()}
+	if d.Match != nil {
+		r.Matches = []model.RouteMatch{toMatch(d.Match)}
+	}
+	return r
+}
+
+func toAction(d *actionDoc, t tree) model.RouteAction {
+	a := model.RouteAction{
+		Timeout: time.Duration(d.Timeout), BackendTimeout: time.Duration(d.BackendTimeout),
+		RequestHeaders: toHeaderModifier(d.RequestHeaders), ResponseHeaders: toHeaderModifier(d.ResponseHeaders),
+		Mirrors: toMirrors(d.Mirror, t.key("mirror")),
+	}
+	if r := d.Rewrite; r != nil {
+		a.Rewrite = &model.Rewrite{Hostname: r.Hostname, FullPath: r.FullPath, PathPrefix: r.PathPrefix}
+	}
+	return a
+}
+
+func toHeaderModifier(d *headerModifierDoc) *model.HeaderModifier {
+	if d == nil {
+		return nil
+	}
+	return &model.HeaderModifier{Set: toNameValues(d.Set), Add: toNameValues(d.Add), Remove: d.Remove}
+}
+
+func toNameValues(ds []nameValueDoc) []model.NameValue {
+	var out []model.NameValue
+	for _, d := range ds {
+		out = append(out, model.NameValue{Name: d.Name, Value: d.Value})
+	}
+	return out
+}
+
+func toMirrors(ds []mirrorDoc, t tree) []model.Mirror {
+	var out []model.Mirror
+	for i, d := range ds {
+		out = append(out, model.Mirror{Version: d.Version, Percent: model.Weight(d.Percent), Origin: t.item(i).origin()})
+	}
+	return out
+}
+
+func toWeights(ws map[string]percent) map[string]model.Weight {
+	if len(ws) == 0 {
+		return nil
+	}
+	out := make(map[string]model.Weight, len(ws))
+	for name, w := range ws {
+		out[name] = model.Weight(w)
+	}
+	return out
 }

@@ -49,7 +49,44 @@ type serviceDoc struct {
 	Versions  []versionDoc       `yaml:"versions"`
 	Match     []serviceMatchDoc  `yaml:"match"`
 	Weights   map[string]percent `yaml:"weights"`
+	Routes    []serviceRouteDoc  `yaml:"routes"`
+	Mirror    []mirrorDoc        `yaml:"mirror"`
 	Policy    *policyDoc         `yaml:"policy"`
+}
+
+// serviceRouteDoc is a rule of a service's own routing.
+type serviceRouteDoc struct {
+	Match     *routeMatchDoc     `yaml:"match"`
+	Version   string             `yaml:"version"`
+	Weights   map[string]percent `yaml:"weights"`
+	actionDoc `yaml:",inline"`
+}
+
+// actionDoc is what a route does besides choosing where requests go.
+type actionDoc struct {
+	Timeout         duration           `yaml:"timeout"`
+	BackendTimeout  duration           `yaml:"backendTimeout"`
+	RequestHeaders  *headerModifierDoc `yaml:"requestHeaders"`
+	ResponseHeaders *headerModifierDoc `yaml:"responseHeaders"`
+	Rewrite         *rewriteDoc        `yaml:"rewrite"`
+	Mirror          []mirrorDoc        `yaml:"mirror"`
+}
+
+type headerModifierDoc struct {
+	Set    []nameValueDoc `yaml:"set"`
+	Add    []nameValueDoc `yaml:"add"`
+	Remove []string       `yaml:"remove"`
+}
+
+type rewriteDoc struct {
+	Hostname   string `yaml:"hostname"`
+	FullPath   string `yaml:"fullPath"`
+	PathPrefix string `yaml:"pathPrefix"`
+}
+
+type mirrorDoc struct {
+	Version string  `yaml:"version"`
+	Percent percent `yaml:"percent"`
 }
 
 type serviceMatchDoc struct {
@@ -115,19 +152,48 @@ type gatewayDoc struct {
 	Name            string     `yaml:"name"`
 	Port            uint32     `yaml:"port"`
 	TrustLaneHeader bool       `yaml:"trustLaneHeader"`
+	TLS             *tlsDoc    `yaml:"tls"`
 	Routes          []routeDoc `yaml:"routes"`
 }
 
+type tlsDoc struct {
+	Certificates []certificateDoc `yaml:"certificates"`
+	RedirectPort uint32           `yaml:"redirectPort"`
+}
+
+// certificateDoc names PEM files, relative to the configuration file's
+// folder.
+type certificateDoc struct {
+	Name      string   `yaml:"name"`
+	Hostnames []string `yaml:"hostnames"`
+	CertFile  string   `yaml:"certFile"`
+	KeyFile   string   `yaml:"keyFile"`
+}
+
 type routeDoc struct {
-	Match   routeMatchDoc `yaml:"match"`
-	Service string        `yaml:"service"` // "name" or "name.namespace"
-	Port    uint32        `yaml:"port"`    // needed when the service has several ports
+	Hostnames []string           `yaml:"hostnames"`
+	Match     routeMatchDoc      `yaml:"match"`
+	Service   string             `yaml:"service"` // "name" or "name.namespace"
+	Port      uint32             `yaml:"port"`    // needed when the service has several ports
+	Weights   map[string]percent `yaml:"weights"`
+	actionDoc `yaml:",inline"`
 }
 
 type routeMatchDoc struct {
-	PathPrefix string         `yaml:"pathPrefix"`
-	Path       string         `yaml:"path"`
-	Headers    []nameValueDoc `yaml:"headers"`
+	PathPrefix string          `yaml:"pathPrefix"`
+	Path       string          `yaml:"path"`
+	PathRegex  string          `yaml:"pathRegex"`
+	Headers    []valueMatchDoc `yaml:"headers"`
+	Query      []valueMatchDoc `yaml:"query"`
+	Method     string          `yaml:"method"`
+}
+
+// valueMatchDoc tests a header or query parameter: equal to value, or with
+// regex: true, wholly matched by value as an RE2 expression.
+type valueMatchDoc struct {
+	Name  string `yaml:"name"`
+	Value string `yaml:"value"`
+	Regex bool   `yaml:"regex"`
 }
 
 // percent is a weight written as a percentage with at most two decimals.

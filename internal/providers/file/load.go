@@ -70,7 +70,45 @@ func Read(path string) (*model.Config, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	if err := readCertificates(parts); err != nil {
+		return nil, err
+	}
 	return model.Merge(parts...)
+}
+
+// readCertificates reads the PEM files the gateways' certificates name;
+// a file that cannot be read is an error at the certificate.
+func readCertificates(parts []*model.Config) error {
+	var errs []error
+	for _, c := range parts {
+		for i := range c.Gateways {
+			if t := c.Gateways[i].TLS; t != nil {
+				for j := range t.Certificates {
+					errs = append(errs, readCertificate(&t.Certificates[j]))
+				}
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func readCertificate(c *model.Certificate) error {
+	var errs []error
+	for _, f := range []struct {
+		field, path string
+		dst         *[]byte
+	}{{"certFile", c.CertFile, &c.Chain}, {"keyFile", c.KeyFile, &c.Key}} {
+		if f.path == "" {
+			errs = append(errs, &model.Error{Pos: c.Origin.String(), Subject: "certificate " + c.Name, Message: f.field + " is required"})
+			continue
+		}
+		data, err := os.ReadFile(f.path)
+		if err != nil {
+			errs = append(errs, &model.Error{Pos: c.Origin.At(f.field), Subject: "certificate " + c.Name, Message: err.Error()})
+		}
+		*f.dst = data
+	}
+	return errors.Join(errs...)
 }
 
 // Load reads the configuration at path and returns it normalized and

@@ -115,7 +115,7 @@ func TestLoadPointsValidationErrorsAtTheField(t *testing.T) {
 	for _, want := range []string{
 		filepath.Join(dir, "b.yaml") + ":3: lane beta: lane weights add up to 110% with this lane, more than 100%",
 		filepath.Join(dir, "b.yaml") + `:11: service reviews.default:9080: version v2: lane "gamma" is not defined in lanes`,
-		filepath.Join(dir, "b.yaml") + `:12: service reviews.default:9080: weights name version "v3", which the service does not have`,
+		filepath.Join(dir, "b.yaml") + `:12: service reviews.default:9080: weights name version "v3", which service reviews.default:9080 does not have`,
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("problems lack %q:\n%s", want, got)

@@ -2,6 +2,7 @@ package file
 
 import (
 	"fmt"
+	"path/filepath"
 	"strconv"
 
 	yaml "go.yaml.in/yaml/v4"
@@ -79,4 +80,12 @@ func join(prefix, key string) string {
 		return key
 	}
 	return prefix + "." + key
+}
+
+// relative resolves a path written in the file against the file's folder.
+func (t tree) relative(path string) string {
+	if path == "" || filepath.IsAbs(path) {
+		return path
+	}
+	return filepath.Join(filepath.Dir(t.file), path)
 }
