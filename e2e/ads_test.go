@@ -43,6 +43,9 @@ type sotwClient struct {
 	stream discoveryv3.AggregatedDiscoveryService_StreamAggregatedResourcesClient
 	node   *corev3.Node
 	in     chan *discoveryv3.DiscoveryResponse
+	// names are the resources subscribed to, by type: every request
+	// repeats them, as the protocol asks.
+	names map[string][]string
 }
 
 func (e *env) sotw(node *corev3.Node) *sotwClient {
@@ -53,7 +56,7 @@ func (e *env) sotw(node *corev3.Node) *sotwClient {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return &sotwClient{t: e.t, stream: stream, node: node, in: receiveAll(stream.Recv)}
+	return &sotwClient{t: e.t, stream: stream, node: node, in: receiveAll(stream.Recv), names: map[string][]string{}}
 }
 
 // receiveAll receives every message of a stream into a channel, closed
@@ -73,9 +76,16 @@ func receiveAll[T any](recv func() (T, error)) chan T {
 	return in
 }
 
+// send sends a request; one without a nonce subscribes to its names, and
+// one with a nonce (an ACK or NACK) repeats the current subscription.
 func (c *sotwClient) send(req *discoveryv3.DiscoveryRequest) {
 	c.t.Helper()
 	req.Node = c.node
+	if req.GetResponseNonce() == "" {
+		c.names[req.GetTypeUrl()] = req.GetResourceNames()
+	} else {
+		req.ResourceNames = c.names[req.GetTypeUrl()]
+	}
 	if err := c.stream.Send(req); err != nil {
 		c.t.Fatal(err)
 	}

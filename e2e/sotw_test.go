@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -41,8 +43,13 @@ func TestSotwPushesMakeBeforeBreak(t *testing.T) {
 		t.Errorf("adding services pushed %v, want %v", got, want)
 	}
 	e.write("graylane.yaml", baseConfig)
-	if got, want := c.typeOrder(4), []string{"listeners", "routes", "clusters", "endpoints"}; !slices.Equal(got, want) {
+	if got, want := c.typeOrder(3), []string{"listeners", "routes", "clusters"}; !slices.Equal(got, want) {
 		t.Errorf("removing services pushed %v, want %v: clusters must outlive the routes to them", got, want)
+	}
+	select { // a state-of-the-world client learns from the clusters that their endpoints are gone
+	case r := <-c.in:
+		t.Errorf("removing services also pushed %s", translators.KindName(r.GetTypeUrl()))
+	case <-time.After(300 * time.Millisecond):
 	}
 }
 
@@ -50,16 +57,7 @@ func TestGRPCClientAsksOnlyForWhatItUses(t *testing.T) {
 	f := newFleet(t)
 	e := newEnv(t, render(t, fleetConfig, f))
 	c := e.sotw(&corev3.Node{Id: "only-reviews", UserAgentName: "gRPC Go"})
-	steps := []struct {
-		typ   string
-		names []string
-	}{
-		{resourcev3.ListenerType, []string{"reviews.default:9080"}},
-		{resourcev3.RouteType, []string{"reviews.default:9080"}},
-		{resourcev3.ClusterType, []string{"reviews.default:9080/v1", "reviews.default:9080/v2"}},
-		{resourcev3.EndpointType, []string{"reviews.default:9080/v1"}},
-	}
-	for _, s := range steps {
+	for _, s := range grpcSteps() {
 		c.send(&discoveryv3.DiscoveryRequest{TypeUrl: s.typ, ResourceNames: s.names})
 		r := c.recv() // held back, this would time out
 		if got := names(r); !slices.Equal(got, s.names) {
@@ -135,5 +133,95 @@ func drainExcept(t *testing.T, c *sotwClient, typ string, d time.Duration) {
 		case <-deadline:
 			return
 		}
+	}
+}
+
+// TestRestartPushesNothingToUpToDateSotwClients restarts the control plane
+// with the same configuration: state-of-the-world clients that reconnect
+// with the versions they hold (an Envoy subscribing to everything, a gRPC
+// client to what it dials) are sent nothing until something they hold
+// changes, and then just that.
+func TestRestartPushesNothingToUpToDateSotwClients(t *testing.T) {
+	f := newFleet(t)
+	e := newEnv(t, render(t, fleetConfig, f))
+	envoy := e.sotw(sidecarNode("envoy")).subscribeAll()
+	grpcNode := &corev3.Node{Id: "grpc", UserAgentName: "gRPC Go"}
+	g := e.sotw(grpcNode)
+	held := map[string]string{}
+	for _, s := range grpcSteps() {
+		g.send(&discoveryv3.DiscoveryRequest{TypeUrl: s.typ, ResourceNames: s.names})
+		r := g.recv()
+		held[s.typ] = r.GetVersionInfo()
+		g.ack(r)
+	}
+
+	e.restart()
+	c := e.sotw(sidecarNode("envoy"))
+	for typ, r := range envoy {
+		c.send(&discoveryv3.DiscoveryRequest{TypeUrl: typ, VersionInfo: r.GetVersionInfo()})
+	}
+	g = e.sotw(grpcNode)
+	for _, s := range grpcSteps() {
+		g.send(&discoveryv3.DiscoveryRequest{TypeUrl: s.typ, ResourceNames: s.names, VersionInfo: held[s.typ]})
+	}
+	for _, cl := range []*sotwClient{c, g} {
+		select {
+		case r := <-cl.in:
+			t.Errorf("%s: after a restart with the same configuration, the up-to-date client was sent %s", cl.node.GetId(), translators.KindName(r.GetTypeUrl()))
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+	f.ReviewsWeights = "{v1: 50, v2: 50}"
+	e.write("graylane.yaml", render(t, fleetConfig, f))
+	if r := g.recv(); translators.KindName(r.GetTypeUrl()) != "routes" {
+		t.Errorf("a weight change pushed %s to the gRPC client first, want its routes", translators.KindName(r.GetTypeUrl()))
+	}
+}
+
+// grpcSteps are what a proxyless gRPC client dialing reviews asks for.
+func grpcSteps() []struct {
+	typ   string
+	names []string
+} {
+	return []struct {
+		typ   string
+		names []string
+	}{
+		{resourcev3.ListenerType, []string{"reviews.default:9080"}},
+		{resourcev3.RouteType, []string{"reviews.default:9080"}},
+		{resourcev3.ClusterType, []string{"reviews.default:9080/v1", "reviews.default:9080/v2"}},
+		{resourcev3.EndpointType, []string{"reviews.default:9080/v1"}},
+	}
+}
+
+// TestChangesReachOnlyTheClientsOfWhatChanged changes the endpoints of a
+// service a gRPC client does not use (it is sent nothing), then of one it
+// uses (it is sent those endpoints, and nothing else).
+func TestChangesReachOnlyTheClientsOfWhatChanged(t *testing.T) {
+	f := newFleet(t)
+	e := newEnv(t, render(t, fleetConfig, f))
+	g := e.sotw(&corev3.Node{Id: "reviews-client", UserAgentName: "gRPC Go"})
+	for _, s := range grpcSteps() {
+		g.send(&discoveryv3.DiscoveryRequest{TypeUrl: s.typ, ResourceNames: s.names})
+		g.ack(g.recv())
+	}
+	other := startBackend(t, "ratings-v1-b")
+	moved := strings.Replace(render(t, fleetConfig, f), fmt.Sprint(f.RatingsV1.Port), fmt.Sprint(other.Port), 1)
+	e.write("graylane.yaml", moved)
+	select {
+	case r := <-g.in:
+		t.Errorf("an endpoint change of ratings pushed %s to a client of reviews", translators.KindName(r.GetTypeUrl()))
+	case <-time.After(500 * time.Millisecond):
+	}
+	e.write("graylane.yaml", strings.Replace(moved, fmt.Sprint(f.ReviewsV1.Port), fmt.Sprint(other.Port), 1))
+	r := g.recv()
+	g.ack(r)
+	if got := names(r); translators.KindName(r.GetTypeUrl()) != "endpoints" || !slices.Equal(got, []string{"reviews.default:9080/v1"}) {
+		t.Errorf("an endpoint change of reviews v1 pushed %s %v", translators.KindName(r.GetTypeUrl()), got)
+	}
+	select {
+	case r := <-g.in:
+		t.Errorf("an endpoint change of reviews v1 also pushed %s", translators.KindName(r.GetTypeUrl()))
+	case <-time.After(300 * time.Millisecond):
 	}
 }

@@ -2,10 +2,9 @@ package snapshot
 
 import (
 	"context"
-	"fmt"
 	"sync"
 
-	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
+	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/log"
 
@@ -13,31 +12,49 @@ import (
 	"github.com/graylane/graylane/translators"
 )
 
-// Cache holds the current snapshot of every role and hands them to the ADS
-// server through go-control-plane's SnapshotCache, keyed by role.
+// Cache holds the current snapshot of every role and serves it to the ADS
+// server through go-control-plane's caches: one LinearCache per role and
+// kind, behind a MuxCache that picks it by the client's role and the type
+// it asks for. A LinearCache answers a client only when a resource it
+// subscribes to changed, and encodes each resource once for every client.
 //
-// The SnapshotCache runs in non-ADS mode: in ADS mode it holds back a
-// response until a client has asked for every resource of the type (its
-// issues #349 and #426), which stalls a proxyless gRPC client that asks only
-// for the services it uses. The order ADS needs comes from Publish instead,
-// which sets the snapshot in stages, one resource type at a time.
+// Publish hands a role's new snapshot to its caches kind by kind, make
+// before break: each kind's new and changed resources in the order of
+// translators.Kinds, then the removals of kinds that later kinds refer to.
 type Cache struct {
-	cache cachev3.SnapshotCache
+	mux *cachev3.MuxCache
 
 	mu      sync.Mutex
 	current map[model.Role]*Snapshot
+	kinds   map[string]*kindCache // by role and type URL: cacheKey
 }
 
 // NewCache returns an empty cache. logger may be nil.
 func NewCache(logger log.Logger) *Cache {
-	return &Cache{
-		cache:   cachev3.NewSnapshotCache(false, RoleHash{}, logger),
-		current: map[model.Role]*Snapshot{},
+	if logger == nil {
+		logger = log.NewDefaultLogger()
 	}
+	c := &Cache{current: map[model.Role]*Snapshot{}, kinds: map[string]*kindCache{}}
+	caches := map[string]cachev3.Cache{}
+	for _, role := range model.AllRoles() {
+		for _, k := range translators.Kinds() {
+			kc := newKindCache(k, logger)
+			c.kinds[cacheKey(string(role), k.URL)] = kc
+			caches[cacheKey(string(role), k.URL)] = kc
+		}
+	}
+	c.mux = &cachev3.MuxCache{
+		Classify:      func(r *cachev3.Request) string { return cacheKey(RoleHash{}.ID(r.GetNode()), r.GetTypeUrl()) },
+		ClassifyDelta: func(r *cachev3.DeltaRequest) string { return cacheKey(RoleHash{}.ID(r.GetNode()), r.GetTypeUrl()) },
+		Caches:        caches,
+	}
+	return c
 }
 
+func cacheKey(role, typeURL string) string { return role + " " + typeURL }
+
 // Watcher is what the ADS server serves from.
-func (c *Cache) Watcher() cachev3.Cache { return c.cache }
+func (c *Cache) Watcher() cachev3.Cache { return c.mux }
 
 // Current returns the role's snapshot, or nil before the first Publish.
 func (c *Cache) Current(role model.Role) *Snapshot {
@@ -46,50 +63,45 @@ func (c *Cache) Current(role model.Role) *Snapshot {
 	return c.current[role]
 }
 
-// Publish makes next the role's snapshot. Clients see it make before break:
-// each stage adds what the following ones refer to, and clusters and
-// endpoints nothing refers to any more go last. It reports whether anything
-// changed; an identical snapshot pushes nothing.
-func (c *Cache) Publish(ctx context.Context, role model.Role, next *Snapshot) (bool, error) {
+// Publish makes next the role's snapshot and tells the clients that
+// subscribe to what changed, make before break. It reports whether
+// anything changed; an identical snapshot pushes nothing.
+func (c *Cache) Publish(_ context.Context, role model.Role, next *Snapshot) (bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	prev := c.current[role]
-	stages := Stages(prev, next)
-	for _, stage := range stages {
-		if err := c.cache.SetSnapshot(ctx, string(role), stage.cache()); err != nil {
-			return false, fmt.Errorf("publish %s snapshot: %w", role, err)
+	if prev == nil {
+		prev = &Snapshot{}
+	}
+	kinds := translators.Kinds()
+	changed := false
+	for _, k := range kinds {
+		removed := !k.RemoveLast
+		changed = c.kind(role, k).publish(prev.sets[k.Type], next.sets[k.Type], removed) || changed
+	}
+	for _, k := range kinds {
+		if k.RemoveLast {
+			changed = c.kind(role, k).removeGone(next.sets[k.Type]) || changed
 		}
 	}
 	c.current[role] = next
-	return len(stages) > 0, nil
+	return changed, nil
 }
 
-// Stages lists the snapshots that lead from prev to next, make before
-// break; none when nothing changed. Each stage changes one type's version.
-func Stages(prev, next *Snapshot) []*Snapshot {
-	if prev == nil {
-		return []*Snapshot{next}
+func (c *Cache) kind(role model.Role, k translators.Kind) *kindCache {
+	return c.kinds[cacheKey(string(role), k.URL)]
+}
+
+// ResponseVersion is the version_info to send a state-of-the-world client
+// in place of the one a LinearCache gave its response: a digest of the
+// content of every resource of the kind when the response was built, so
+// that a client that reconnects holding it (to this process or to a
+// restarted one) is sent nothing until something changes. It returns
+// cacheVersion itself when the response is too old to tell.
+func (c *Cache) ResponseVersion(role model.Role, req *discoveryv3.DiscoveryRequest, cacheVersion string) string {
+	kc := c.kinds[cacheKey(string(role), req.GetTypeUrl())]
+	if kc == nil {
+		return cacheVersion
 	}
-	var out []*Snapshot
-	at := prev
-	step := func(t types.ResponseType, s *set) {
-		if at.Version(t) != s.version {
-			at = at.with(t, s)
-			out = append(out, at)
-		}
-	}
-	kinds := translators.Kinds()
-	for _, k := range kinds {
-		if k.RemoveLast {
-			step(k.Type, union(prev.sets[k.Type], next.sets[k.Type]))
-		} else {
-			step(k.Type, next.sets[k.Type])
-		}
-	}
-	for _, k := range kinds {
-		if k.RemoveLast {
-			step(k.Type, next.sets[k.Type])
-		}
-	}
-	return out
+	return kc.responseVersion(req.GetResourceNames(), cacheVersion)
 }

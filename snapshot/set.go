@@ -55,21 +55,6 @@ func (s *set) seal() *set {
 	return s
 }
 
-// union is a with b's resources added or replacing a's.
-func union(a, b *set) *set {
-	out := newSet(len(a.items) + len(b.items))
-	for name, item := range a.items {
-		if _, replaced := b.items[name]; !replaced {
-			out.add(name, item.Resource, a.versions[name], nil)
-		}
-	}
-	for _, name := range b.names {
-		out.add(name, b.items[name].Resource, b.versions[name], nil)
-	}
-	out.refs = append(slices.Clone(a.refs), b.refs...)
-	return out.seal()
-}
-
 // contentVersion hashes a resource's deterministic encoding exactly as
 // go-control-plane does for the versions it sends delta clients, so that a
 // client reconnecting with the versions it holds is sent nothing unchanged.
@@ -107,27 +92,4 @@ func (s *Snapshot) Len(t types.ResponseType) int {
 		return len(st.items)
 	}
 	return 0
-}
-
-// with returns a copy of s with one type's set replaced.
-func (s *Snapshot) with(t types.ResponseType, st *set) *Snapshot {
-	out := *s
-	out.sets[t] = st
-	return &out
-}
-
-// cache converts the snapshot for go-control-plane's cache, with the
-// per-resource versions that delta xDS compares already filled in.
-func (s *Snapshot) cache() *cachev3.Snapshot {
-	out := &cachev3.Snapshot{VersionMap: map[string]map[string]string{}}
-	for t := types.ResponseType(0); t < types.UnknownType; t++ {
-		url, _ := cachev3.GetResponseTypeURL(t)
-		st := s.sets[t]
-		if st == nil {
-			st = newSet(0).seal()
-		}
-		out.Resources[t] = cachev3.Resources{Version: st.version, Items: st.items}
-		out.VersionMap[url] = st.versions
-	}
-	return out
 }

@@ -105,40 +105,6 @@ func TestBuildReportsDanglingReferences(t *testing.T) {
 	}
 }
 
-func TestStagesMakeBeforeBreak(t *testing.T) {
-	small, big := build(t, withoutB(config(0)), model.RoleSidecar), build(t, config(0), model.RoleSidecar)
-	if got := Stages(nil, small); len(got) != 1 || got[0] != small {
-		t.Errorf("first publish: %d stages", len(got))
-	}
-	if got := Stages(big, big); len(got) != 0 {
-		t.Errorf("identical snapshot: %d stages, want none", len(got))
-	}
-	assertOrder(t, "adding", Stages(small, big), small, []types.ResponseType{types.Cluster, types.Endpoint, types.Route})
-	removal := Stages(big, small)
-	assertOrder(t, "removing", removal, big, []types.ResponseType{types.Route, types.Cluster, types.Endpoint})
-	if last := removal[len(removal)-1]; last.Version(types.Cluster) != small.Version(types.Cluster) {
-		t.Error("the last stage is not the new snapshot")
-	}
-}
-
-// assertOrder checks that each stage changes exactly the next type of want.
-func assertOrder(t *testing.T, what string, stages []*Snapshot, from *Snapshot, want []types.ResponseType) {
-	t.Helper()
-	if len(stages) != len(want) {
-		t.Fatalf("%s: %d stages, want %d", what, len(stages), len(want))
-	}
-	prev := from
-	for i, s := range stages {
-		for _, typ := range servedTypes() {
-			changed := s.Version(typ) != prev.Version(typ)
-			if changed != (typ == want[i]) {
-				t.Errorf("%s: stage %d changes %s: %v", what, i+1, kindName(typ), changed)
-			}
-		}
-		prev = s
-	}
-}
-
 func withoutB(c *model.Config) *model.Config {
 	c.Services = c.Services[:1]
 	return c

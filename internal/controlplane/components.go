@@ -51,7 +51,7 @@ func (cp *ControlPlane) assemble(sources []providers.Source) []Component {
 	cp.pipeline = pipeline.New(cp.cache, cp.metrics, pipeline.WithLogger(o.log),
 		pipeline.WithSources(sourceNames(sources)...), pipeline.WithTranslatorOptions(topts...))
 	cp.xds = xdsserver.New(cp.listeners["xds"], cp.cache.Watcher(), cp.metrics,
-		xdsserver.WithLogger(o.log), xdsserver.WithShutdownGrace(o.shutdownGrace))
+		xdsserver.WithLogger(o.log), xdsserver.WithShutdownGrace(o.shutdownGrace), xdsserver.WithResponseVersions(cp.cache))
 	adminHandler := admin.NewHandler(admin.Sources{Status: cp.pipeline, Snapshots: cp.cache, Clients: cp.xds, Metrics: cp.metrics.Registry})
 	components := []Component{cp.xds, cp.httpServer("admin", adminHandler)}
 	for _, s := range sources {

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/graylane/graylane/internal/metrics"
+	"github.com/graylane/graylane/model"
 	"github.com/graylane/graylane/snapshot"
 	"github.com/graylane/graylane/translators"
 )
@@ -19,10 +20,19 @@ import (
 // callbacks follow every stream: who the client is, what it was sent, what
 // it accepted and what it rejected.
 type callbacks struct {
-	log     *zap.Logger
-	metrics *metrics.Metrics
-	clients *clients
+	log      *zap.Logger
+	metrics  *metrics.Metrics
+	clients  *clients
+	versions ResponseVersioner
 }
+
+// ResponseVersioner gives state-of-the-world responses the version_info
+// clients send back, when they reconnect, to show what they hold.
+type ResponseVersioner interface {
+	ResponseVersion(role model.Role, req *discoveryv3.DiscoveryRequest, cacheVersion string) string
+}
+
+var _ ResponseVersioner = (*snapshot.Cache)(nil)
 
 var _ serverv3.Callbacks = (*callbacks)(nil)
 
@@ -67,10 +77,11 @@ func (c *callbacks) register(key int64, delta bool, node *corev3.Node) error {
 	return nil
 }
 
-// answer records an ACK or NACK of the last response of a type. For a NACK
-// it returns the rejected version, so that the cache treats the client as
-// having it and waits for the next one instead of sending it again.
-func (c *callbacks) answer(key int64, typeURL string, r reply) (rejected string) {
+// answer records an ACK or NACK of the last response of a type. A NACK is
+// not answered by sending the rejected version again: the cache counts
+// the rejected resources as the client's, and sends the next version when
+// the configuration changes.
+func (c *callbacks) answer(key int64, typeURL string, r reply) {
 	typ := translators.KindName(typeURL)
 	c.clients.with(key, typ, func(cs *ClientStatus, ts *TypeStatus) {
 		if r.nonce == "" || r.nonce != ts.nonce {
@@ -81,13 +92,11 @@ func (c *callbacks) answer(key int64, typeURL string, r reply) (rejected string)
 			c.metrics.Acks.WithLabelValues(typ).Inc()
 			return
 		}
-		rejected = ts.Sent
 		ts.LastNack = &Nack{Version: ts.Sent, Message: r.err, At: c.clients.now()}
 		c.metrics.Nacks.WithLabelValues(typ).Inc()
 		c.log.Warn("client rejected configuration", zap.String("node", cs.NodeID), zap.String("role", string(cs.Role)),
 			zap.String("type", typ), zap.String("version", ts.Sent), zap.String("error", r.err))
 	})
-	return rejected
 }
 
 // sent records a response.
@@ -118,16 +127,17 @@ func (c *callbacks) OnStreamRequest(id int64, req *discoveryv3.DiscoveryRequest)
 	if err := c.register(key, false, req.GetNode()); err != nil {
 		return err
 	}
-	r := reply{nonce: req.GetResponseNonce(), err: rejection(req.GetErrorDetail())}
-	if rejected := c.answer(key, req.GetTypeUrl(), r); rejected != "" {
-		req.VersionInfo = rejected
-	}
+	c.answer(key, req.GetTypeUrl(), reply{nonce: req.GetResponseNonce(), err: rejection(req.GetErrorDetail())})
 	return nil
 }
 
-// OnStreamResponse records what was sent.
-func (c *callbacks) OnStreamResponse(_ context.Context, id int64, _ *discoveryv3.DiscoveryRequest, resp *discoveryv3.DiscoveryResponse) {
-	c.sent(streamKey(id, false), resp.GetTypeUrl(), resp.GetVersionInfo(), resp.GetNonce())
+// OnStreamResponse versions a response by its content, then records it.
+func (c *callbacks) OnStreamResponse(_ context.Context, id int64, req *discoveryv3.DiscoveryRequest, resp *discoveryv3.DiscoveryResponse) {
+	key := streamKey(id, false)
+	if role, ok := c.clients.role(key); ok && c.versions != nil {
+		resp.VersionInfo = c.versions.ResponseVersion(role, req, resp.GetVersionInfo())
+	}
+	c.sent(key, resp.GetTypeUrl(), resp.GetVersionInfo(), resp.GetNonce())
 }
 
 // OnDeltaStreamOpen accepts every delta stream.
@@ -137,9 +147,7 @@ func (c *callbacks) OnDeltaStreamOpen(context.Context, int64, string) error { re
 func (c *callbacks) OnDeltaStreamClosed(id int64, _ *corev3.Node) { c.closed(streamKey(id, true)) }
 
 // OnStreamDeltaRequest registers the client and records its ACK or NACK.
-// Only a stream's first request is sure to carry the node. A delta NACK
-// needs no rewriting: the server already counts the rejected resources as
-// the client's and sends nothing until they change.
+// Only a stream's first request is sure to carry the node.
 func (c *callbacks) OnStreamDeltaRequest(id int64, req *discoveryv3.DeltaDiscoveryRequest) error {
 	key := streamKey(id, true)
 	if req.GetNode() != nil {

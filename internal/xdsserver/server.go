@@ -34,13 +34,14 @@ const DefaultShutdownGrace = 10 * time.Second
 
 // Server serves ADS over gRPC.
 type Server struct {
-	grpc   *grpc.Server
-	lis    net.Listener
-	ctx    context.Context
-	cancel context.CancelFunc
-	cb     *callbacks
-	log    *zap.Logger
-	grace  time.Duration
+	grpc     *grpc.Server
+	lis      net.Listener
+	ctx      context.Context
+	cancel   context.CancelFunc
+	cb       *callbacks
+	log      *zap.Logger
+	grace    time.Duration
+	versions ResponseVersioner
 }
 
 // Option configures a Server.
@@ -48,6 +49,11 @@ type Option func(*Server)
 
 // WithLogger sets the logger.
 func WithLogger(l *zap.Logger) Option { return func(s *Server) { s.log = l } }
+
+// WithResponseVersions versions state-of-the-world responses by their
+// content (snapshot.Cache does), so that a reconnecting client that holds
+// the current content is sent nothing.
+func WithResponseVersions(v ResponseVersioner) Option { return func(s *Server) { s.versions = v } }
 
 // WithShutdownGrace sets how long Start waits for streams to end once its
 // context ends (default DefaultShutdownGrace).
@@ -60,7 +66,7 @@ func New(lis net.Listener, watcher cachev3.Cache, m *metrics.Metrics, opts ...Op
 		o(s)
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.cb = &callbacks{log: s.log, metrics: m, clients: newClients()}
+	s.cb = &callbacks{log: s.log, metrics: m, clients: newClients(), versions: s.versions}
 	s.grpc = grpc.NewServer(
 		grpc.KeepaliveParams(keepalive.ServerParameters{Time: keepaliveTime, Timeout: keepaliveTimeout}),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: keepaliveMinTime, PermitWithoutStream: true}),

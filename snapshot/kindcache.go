@@ -1,0 +1,190 @@
+package snapshot
+
+import (
+	"strconv"
+	"sync"
+
+	"github.com/cespare/xxhash/v2"
+	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
+	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
+	"github.com/envoyproxy/go-control-plane/pkg/log"
+
+	"github.com/graylane/graylane/translators"
+)
+
+// historyLen is how many updates back a response's content digest is
+// remembered.
+const historyLen = 64
+
+// kindCache serves one role's resources of one kind: a LinearCache, plus
+// what lets a state-of-the-world client that comes back holding the
+// current content be sent nothing. Such a client's first request carries
+// the version_info of the last response it accepted; that version is a
+// digest of the content it was sent (see responseVersion), so comparing it
+// with the digest of what it subscribes to now tells whether it is up to
+// date. An up-to-date client's watch is parked until something it
+// subscribes to changes.
+type kindCache struct {
+	kind   translators.Kind
+	linear *cachev3.LinearCache
+
+	mu       sync.Mutex
+	versions map[string]string // content version by resource name
+	entries  map[string]uint64 // digest entry by resource name
+	digest   uint64            // XOR of every entry
+	updates  uint64            // updates made: the LinearCache's version
+	history  map[uint64]uint64 // digest after each of the last updates
+	parked   map[uint64]*parkedWatch
+	parkIDs  uint64
+}
+
+var _ cachev3.Cache = (*kindCache)(nil)
+
+func newKindCache(k translators.Kind, logger log.Logger) *kindCache {
+	return &kindCache{
+		kind:     k,
+		linear:   cachev3.NewLinearCache(k.URL, cachev3.WithLogger(logger)),
+		versions: map[string]string{}, entries: map[string]uint64{},
+		history: map[uint64]uint64{}, parked: map[uint64]*parkedWatch{},
+	}
+}
+
+// publish moves the kind from prev to next: new and changed resources,
+// and the removed ones when removeNow. It reports whether anything moved.
+func (kc *kindCache) publish(prev, next *set, removeNow bool) bool {
+	if next == nil {
+		next = newSet(0)
+	}
+	upsert := map[string]types.Resource{}
+	for _, name := range next.names {
+		if prev == nil || prev.versions[name] != next.versions[name] {
+			upsert[name] = next.items[name].Resource
+		}
+	}
+	var gone []string
+	if removeNow {
+		gone = kc.absentFrom(next)
+	}
+	return kc.apply(upsert, next.versions, gone)
+}
+
+// removeGone removes what next no longer has.
+func (kc *kindCache) removeGone(next *set) bool {
+	if next == nil {
+		next = newSet(0)
+	}
+	return kc.apply(nil, nil, kc.absentFrom(next))
+}
+
+func (kc *kindCache) absentFrom(next *set) []string {
+	kc.mu.Lock()
+	defer kc.mu.Unlock()
+	var gone []string
+	for name := range kc.versions {
+		if _, ok := next.items[name]; !ok {
+			gone = append(gone, name)
+		}
+	}
+	return gone
+}
+
+// apply updates the LinearCache, which answers the watches of what
+// changed, then the parked watches that subscribe to it.
+func (kc *kindCache) apply(upsert map[string]types.Resource, versions map[string]string, gone []string) bool {
+	if len(upsert)+len(gone) == 0 {
+		return false
+	}
+	kc.mu.Lock()
+	defer kc.mu.Unlock()
+	changed := make([]string, 0, len(upsert)+len(gone))
+	for name := range upsert {
+		kc.setEntry(name, versions[name])
+		changed = append(changed, name)
+	}
+	for _, name := range gone {
+		kc.setEntry(name, "")
+		changed = append(changed, name)
+	}
+	kc.updates++
+	kc.history[kc.updates] = kc.digest
+	delete(kc.history, kc.updates-historyLen)
+	if err := kc.linear.UpdateResources(upsert, gone); err != nil {
+		return true // every resource has a name and a version: cannot happen
+	}
+	kc.unpark(changed)
+	return true
+}
+
+// setEntry records a resource's content version, "" for a removed one.
+func (kc *kindCache) setEntry(name, version string) {
+	kc.digest ^= kc.entries[name]
+	delete(kc.entries, name)
+	delete(kc.versions, name)
+	if version == "" {
+		return
+	}
+	e := entry(name, version)
+	kc.entries[name], kc.versions[name] = e, version
+	kc.digest ^= e
+}
+
+func entry(name, version string) uint64 {
+	h := xxhash.New()
+	_, _ = h.WriteString(name)
+	_, _ = h.Write([]byte{0})
+	_, _ = h.WriteString(version)
+	return h.Sum64()
+}
+
+// responseVersion is the version_info for a state-of-the-world response to
+// a request for names (none or "*": every resource) that the LinearCache
+// built at its version cacheVersion: the digest of what the client then
+// holds, "c" and 16 hex digits. It returns cacheVersion when that version
+// is too old to tell, or when a resource of a subscription by name changed
+// since.
+func (kc *kindCache) responseVersion(names []string, cacheVersion string) string {
+	n, err := strconv.ParseUint(cacheVersion, 10, 64)
+	if err != nil {
+		return cacheVersion
+	}
+	kc.mu.Lock()
+	defer kc.mu.Unlock()
+	digest, ok := kc.history[n]
+	switch {
+	case !ok:
+		return cacheVersion
+	case wildcard(names):
+		return digestVersion(digest)
+	case n != kc.updates:
+		return cacheVersion
+	}
+	return digestVersion(kc.digestOf(names))
+}
+
+func wildcard(names []string) bool {
+	for _, n := range names {
+		if n == "*" {
+			return true
+		}
+	}
+	return len(names) == 0
+}
+
+// digestOf digests the current content of the named resources.
+func (kc *kindCache) digestOf(names []string) uint64 {
+	var d uint64
+	for _, name := range names {
+		d ^= kc.entries[name]
+	}
+	return d
+}
+
+func digestVersion(d uint64) string {
+	const hex = "0123456789abcdef"
+	b := []byte("c0000000000000000")
+	for i := len(b) - 1; i > 0; i-- {
+		b[i] = hex[d&0xf]
+		d >>= 4
+	}
+	return string(b)
+}
