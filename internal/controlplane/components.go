@@ -18,6 +18,11 @@ import (
 	"github.com/graylane/graylane/translators"
 )
 
+var (
+	_ Component = (*pipeline.Pipeline)(nil)
+	_ Component = (*xdsserver.Server)(nil)
+)
+
 // listen opens every listening socket before anything starts, so that a
 // taken port fails Start at once.
 func (cp *ControlPlane) listen() error {
@@ -53,7 +58,7 @@ func (cp *ControlPlane) assemble(sources []providers.Source) []Component {
 	cp.xds = xdsserver.New(cp.listeners["xds"], cp.cache.Watcher(), cp.metrics,
 		xdsserver.WithLogger(o.log), xdsserver.WithShutdownGrace(o.shutdownGrace), xdsserver.WithResponseVersions(cp.cache))
 	adminHandler := admin.NewHandler(admin.Sources{Status: cp.pipeline, Snapshots: cp.cache, Clients: cp.xds, Metrics: cp.metrics.Registry})
-	components := []Component{cp.xds, cp.httpServer("admin", adminHandler)}
+	components := []Component{cp.pipeline, cp.xds, cp.httpServer("admin", adminHandler)}
 	for _, s := range sources {
 		components = append(components, sourceComponent{source: s, pub: cp.pipeline})
 	}

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"slices"
 	"sync"
@@ -16,17 +17,22 @@ import (
 	"github.com/graylane/graylane/translators"
 )
 
-// Pipeline is the Publisher sources hand their configurations to.
+// Pipeline is the Publisher sources hand their configurations to. It is a
+// Component too: Start runs its builds, one at a time, each from the latest
+// configuration of every source, so that a burst of publications costs one
+// build. Publishing, Status and Ready never wait for a build.
 type Pipeline struct {
 	cache   *snapshot.Cache
 	metrics *metrics.Metrics
 	log     *zap.Logger
 	opts    []translators.Option
 	waitFor []string
-	builder *builder
+	builder *builder // used by the build loop only
+	kick    chan struct{}
 
 	mu       sync.Mutex
 	parts    map[string]*model.Config
+	trigger  string // the source that published last
 	rejected map[string][]string
 	warnings map[string][]string
 	status   Status
@@ -55,7 +61,7 @@ func New(cache *snapshot.Cache, m *metrics.Metrics, opts ...Option) *Pipeline {
 	p := &Pipeline{
 		cache: cache, metrics: m, log: zap.NewNop(),
 		parts: map[string]*model.Config{}, rejected: map[string][]string{}, warnings: map[string][]string{},
-		ready: make(chan struct{}), builder: newBuilder(),
+		ready: make(chan struct{}), builder: newBuilder(), kick: make(chan struct{}, 1),
 	}
 	for _, o := range opts {
 		o(p)
@@ -66,17 +72,33 @@ func New(cache *snapshot.Cache, m *metrics.Metrics, opts ...Option) *Pipeline {
 // Ready is closed once the first snapshots are published.
 func (p *Pipeline) Ready() <-chan struct{} { return p.ready }
 
-// Publish takes a source's whole configuration and rebuilds.
+// Publish takes a source's whole configuration; a build follows.
 func (p *Pipeline) Publish(source string, cfg *model.Config) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.parts[source] = cfg
+	p.trigger = source
 	delete(p.rejected, source)
 	if !p.haveAllSources() {
 		p.log.Info("waiting for every source before the first build", zap.String("source", source), zap.Strings("sources", p.waitFor))
 		return
 	}
-	p.rebuild(source)
+	select {
+	case p.kick <- struct{}{}:
+	default: // a build is pending already; it will read this configuration
+	}
+}
+
+// Start runs builds until ctx ends.
+func (p *Pipeline) Start(ctx context.Context) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-p.kick:
+			p.rebuild()
+		}
+	}
 }
 
 // Reject records a configuration a source could not read; what it
@@ -119,11 +141,20 @@ func (p *Pipeline) haveAllSources() bool {
 	return true
 }
 
-// rebuild builds from the latest part of every source and publishes.
-func (p *Pipeline) rebuild(trigger string) {
+// rebuild builds from the latest part of every source and publishes,
+// holding the lock only to read the parts and to write the status.
+func (p *Pipeline) rebuild() {
+	p.mu.Lock()
+	parts, trigger := p.partsInOrder(), p.trigger
+	p.mu.Unlock()
 	start := time.Now()
-	res, err := p.builder.build(p.partsInOrder(), p.opts)
+	res, err := p.builder.build(parts, p.opts)
 	p.metrics.BuildDuration.Observe(time.Since(start).Seconds())
+	if err == nil {
+		err = p.publish(res)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if err != nil {
 		p.status.BuildErrors = p.logProblems(trigger, err)
 		p.metrics.ConfigErrors.WithLabelValues(trigger).Inc()
@@ -132,7 +163,9 @@ func (p *Pipeline) rebuild(trigger string) {
 		return
 	}
 	p.status.BuildErrors = nil
-	p.publish(res)
+	p.status.Config = res.Config.String()
+	p.status.PublishedAt = time.Now()
+	p.markReady()
 	p.updateStatus()
 }
 
@@ -146,24 +179,25 @@ func (p *Pipeline) partsInOrder() []*model.Config {
 	return out
 }
 
-func (p *Pipeline) publish(res *Result) {
+// publish hands every role's snapshot to the cache.
+func (p *Pipeline) publish(res *Result) error {
 	changed := false
 	for _, role := range model.AllRoles() {
 		c, err := p.cache.Publish(context.Background(), role, res.Snapshots[role])
 		if err != nil {
-			p.log.Error("publishing snapshot failed", zap.String("role", string(role)), zap.Error(err))
-			p.metrics.SnapshotBuildErrors.Inc()
-			return
+			return fmt.Errorf("publishing the %s snapshot: %w", role, err)
 		}
 		changed = changed || c
 		p.recordResources(role, res.Snapshots[role])
 	}
 	p.metrics.SnapshotBuilds.Inc()
-	p.status.Config = res.Config.String()
-	p.status.PublishedAt = time.Now()
 	if changed {
 		p.log.Info("snapshots published", zap.Stringer("config", res.Config))
 	}
+	return nil
+}
+
+func (p *Pipeline) markReady() {
 	select {
 	case <-p.ready:
 	default:
