@@ -8,57 +8,107 @@ import (
 
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/graylane/graylane/translators"
 )
 
-// validator is what every generated Envoy resource implements.
-type validator interface {
-	ValidateAll() error
+// Builder builds one role's snapshots, each from the one before: a group
+// of resources it saw in its last build (the very same translators.Piece,
+// which a translators.Memo hands back for a service that did not change)
+// is neither checked again nor even looked into, so a build costs what
+// changed. Resources that come without pieces are each a group of their
+// own, found unchanged by identity.
+type Builder struct {
+	mu     sync.Mutex
+	last   *Snapshot
+	groups map[string]*group // of the last build, by key
 }
 
-// Builder builds one role's snapshots. It remembers what it learnt about
-// each resource of its last build: given the very same message again (as a
-// translators.Memo hands back an unchanged service's resources), it does
-// not validate, encode, hash or read it again.
-type Builder struct {
-	mu   sync.Mutex
-	last map[types.Resource]checked
+// group is resources built together, and what identifies them.
+type group struct {
+	key       string
+	ident     any
+	resources [types.UnknownType][]types.Resource
+	checks    [types.UnknownType][]checked // of a changed group
+	names     [types.UnknownType][]string  // of its resources, once checked
 }
 
 // NewBuilder returns a Builder that remembers nothing yet.
-func NewBuilder() *Builder { return &Builder{} }
+func NewBuilder() *Builder { return &Builder{groups: map[string]*group{}} }
 
 // Build validates translated resources, checks that every reference
-// resolves, and versions each type by its content. It returns every problem
-// found, or a snapshot ready to publish.
+// resolves, and versions each kind by its content. It returns every
+// problem found, or a snapshot ready to publish.
 func Build(res *translators.Resources) (*Snapshot, error) { return NewBuilder().Build(res) }
 
-// Build is the package's Build, with the builder's memory.
+// Build is the package's Build, from the builder's last snapshot. A failed
+// build changes nothing the builder remembers.
 func (b *Builder) Build(res *translators.Resources) (*Snapshot, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	next := make(map[types.Resource]checked, len(b.last))
-	snap := &Snapshot{}
-	var errs []error
-	for _, k := range translators.Kinds() {
-		st, err := b.newSet(res.Of(k), next)
-		snap.sets[k.Type] = st
-		errs = append(errs, err)
-	}
-	if err := errors.Join(errs...); err != nil {
+	next := groupsOf(res)
+	changed, gone := b.diff(next)
+	if err := checkGroups(changed); err != nil {
 		return nil, err
 	}
-	if err := checkReferences(snap); err != nil {
+	snap, err := b.apply(changed, gone)
+	if err != nil {
 		return nil, err
 	}
-	b.last = next
+	b.remember(next, snap)
 	return snap, nil
 }
 
-// checked is what Build learns of a resource: its name, content version
-// and references, or why it cannot be served.
+// groupsOf splits a translation into groups: its pieces, or else each
+// resource alone.
+func groupsOf(res *translators.Resources) map[string]*group {
+	out := map[string]*group{}
+	if len(res.Pieces) > 0 {
+		for _, p := range res.Pieces {
+			g := &group{key: p.Key, ident: p}
+			for _, k := range translators.Kinds() {
+				g.resources[k.Type] = p.Of(k)
+			}
+			out[g.key] = g
+		}
+		return out
+	}
+	for _, k := range translators.Kinds() {
+		for _, r := range res.Of(k) {
+			g := &group{key: k.Name + "/" + cachev3.GetResourceName(r), ident: r}
+			g.resources[k.Type] = []types.Resource{r}
+			out[g.key] = g
+		}
+	}
+	return out
+}
+
+// diff returns the groups that are new or changed since the last build,
+// and the last build's groups that are gone.
+func (b *Builder) diff(next map[string]*group) (changed []*group, gone []*group) {
+	for key, g := range next {
+		if old, ok := b.groups[key]; ok && old.ident == g.ident {
+			g.names = old.names
+			continue
+		}
+		changed = append(changed, g)
+	}
+	for key, old := range b.groups {
+		if _, ok := next[key]; !ok {
+			gone = append(gone, old)
+		}
+	}
+	return changed, gone
+}
+
+func (b *Builder) remember(next map[string]*group, snap *Snapshot) {
+	for _, g := range next { // the snapshot holds them
+		g.resources, g.checks = [types.UnknownType][]types.Resource{}, [types.UnknownType][]checked{}
+	}
+	b.groups, b.last = next, snap
+}
+
+// checked is what a check learnt of one resource.
 type checked struct {
 	name    string
 	version string
@@ -66,33 +116,31 @@ type checked struct {
 	err     error
 }
 
-// newSet validates, names and hashes resources of one type, on every core,
-// and records what it learnt in next.
-func (b *Builder) newSet(resources []types.Resource, next map[types.Resource]checked) (*set, error) {
-	out := make([]checked, len(resources))
-	todo := make([]int, 0, len(resources))
-	for i, r := range resources {
-		if c, ok := b.last[r]; ok {
-			out[i] = c
-		} else {
-			todo = append(todo, i)
+// checkGroups checks every resource of the changed groups, on every core,
+// and names each group's resources.
+func checkGroups(groups []*group) error {
+	type job struct {
+		g *group
+		t types.ResponseType
+		i int
+	}
+	var jobs []job
+	for _, g := range groups {
+		for t, rs := range g.resources {
+			for i := range rs {
+				jobs = append(jobs, job{g, types.ResponseType(t), i})
+			}
 		}
 	}
-	parallel(len(todo), func(k int) { out[todo[k]] = check(resources[todo[k]]) })
-	s := newSet(len(resources))
+	results := make([]checked, len(jobs))
+	parallel(len(jobs), func(i int) { results[i] = check(jobs[i].g.resources[jobs[i].t][jobs[i].i]) })
 	var errs []error
-	for i, c := range out {
-		switch _, dup := s.items[c.name]; {
-		case c.err != nil:
-			errs = append(errs, c.err)
-		case dup:
-			errs = append(errs, fmt.Errorf("%s %q: generated twice", typeName(resources[i]), c.name))
-		default:
-			s.add(c.name, resources[i], c.version, c.refs)
-			next[resources[i]] = c
-		}
+	for i, j := range jobs {
+		errs = append(errs, results[i].err)
+		j.g.checks[j.t] = append(j.g.checks[j.t], results[i])
+		j.g.names[j.t] = append(j.g.names[j.t], results[i].name)
 	}
-	return s.seal(), errors.Join(errs...)
+	return errors.Join(errs...)
 }
 
 // parallel runs f(0..n-1) on every core.
@@ -100,41 +148,18 @@ func parallel(n int, f func(int)) {
 	workers := min(runtime.GOMAXPROCS(0), n/64+1)
 	var wg sync.WaitGroup
 	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for i := w; i < n; i += workers {
 				f(i)
 			}
-		}()
+		})
 	}
 	wg.Wait()
 }
 
-// check validates one resource, hashes its deterministic encoding and reads
-// its references.
-func check(r types.Resource) checked {
-	c := checked{name: cachev3.GetResourceName(r)}
-	fail := func(err error) checked {
-		c.err = fmt.Errorf("%s %q: %w", typeName(r), c.name, err)
-		return c
-	}
-	v, ok := r.(validator)
-	if !ok {
-		return fail(errors.New("resource has no validation"))
-	}
-	if err := v.ValidateAll(); err != nil {
-		return fail(err)
-	}
-	bytes, err := proto.MarshalOptions{Deterministic: true}.Marshal(r)
-	if err != nil {
-		return fail(err)
-	}
-	if c.refs, err = referencesOf(r); err != nil {
-		return fail(err)
-	}
-	c.version = contentVersion(bytes)
-	return c
-}
-
 func typeName(r types.Resource) string { return string(r.ProtoReflect().Descriptor().Name()) }
+
+// errGeneratedTwice reports two groups that produced the same name.
+func errGeneratedTwice(k translators.Kind, name string) error {
+	return fmt.Errorf("%s %q: generated twice", k.Noun, name)
+}

@@ -69,19 +69,19 @@ func (c *Cache) Current(role model.Role) *Snapshot {
 func (c *Cache) Publish(_ context.Context, role model.Role, next *Snapshot) (bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	prev := c.current[role]
-	if prev == nil {
-		prev = &Snapshot{}
-	}
+	changes := next.changesSince(c.current[role])
 	kinds := translators.Kinds()
 	changed := false
 	for _, k := range kinds {
-		removed := !k.RemoveLast
-		changed = c.kind(role, k).publish(prev.sets[k.Type], next.sets[k.Type], removed) || changed
+		kc := c.kind(role, k)
+		changed = kc.upsert(next.set(k.Type), changes[k.Type].upserted) || changed
+		if !k.RemoveLast {
+			changed = kc.remove(changes[k.Type].removed) || changed
+		}
 	}
 	for _, k := range kinds {
 		if k.RemoveLast {
-			changed = c.kind(role, k).removeGone(next.sets[k.Type]) || changed
+			changed = c.kind(role, k).remove(changes[k.Type].removed) || changed
 		}
 	}
 	c.current[role] = next

@@ -49,43 +49,24 @@ func newKindCache(k translators.Kind, logger log.Logger) *kindCache {
 	}
 }
 
-// publish moves the kind from prev to next: new and changed resources,
-// and the removed ones when removeNow. It reports whether anything moved.
-func (kc *kindCache) publish(prev, next *set, removeNow bool) bool {
-	if next == nil {
-		next = newSet(0)
+// upsert gives the LinearCache the named resources of next, new or
+// changed; it reports whether there were any.
+func (kc *kindCache) upsert(next *set, names []string) bool {
+	if len(names) == 0 {
+		return false
 	}
-	upsert := map[string]types.Resource{}
-	for _, name := range next.names {
-		if prev == nil || prev.versions[name] != next.versions[name] {
-			upsert[name] = next.items[name].Resource
-		}
+	resources := make(map[string]types.Resource, len(names))
+	versions := make(map[string]string, len(names))
+	for _, name := range names {
+		e, _ := next.get(name)
+		resources[name], versions[name] = e.resource, e.version
 	}
-	var gone []string
-	if removeNow {
-		gone = kc.absentFrom(next)
-	}
-	return kc.apply(upsert, next.versions, gone)
+	return kc.apply(resources, versions, nil)
 }
 
-// removeGone removes what next no longer has.
-func (kc *kindCache) removeGone(next *set) bool {
-	if next == nil {
-		next = newSet(0)
-	}
-	return kc.apply(nil, nil, kc.absentFrom(next))
-}
-
-func (kc *kindCache) absentFrom(next *set) []string {
-	kc.mu.Lock()
-	defer kc.mu.Unlock()
-	var gone []string
-	for name := range kc.versions {
-		if _, ok := next.items[name]; !ok {
-			gone = append(gone, name)
-		}
-	}
-	return gone
+// remove takes the named resources out.
+func (kc *kindCache) remove(names []string) bool {
+	return kc.apply(nil, nil, names)
 }
 
 // apply updates the LinearCache, which answers the watches of what
@@ -123,12 +104,13 @@ func (kc *kindCache) setEntry(name, version string) {
 	if version == "" {
 		return
 	}
-	e := entry(name, version)
+	e := entryDigest(name, version)
 	kc.entries[name], kc.versions[name] = e, version
 	kc.digest ^= e
 }
 
-func entry(name, version string) uint64 {
+// entryDigest digests a resource's name and content version.
+func entryDigest(name, version string) uint64 {
 	h := xxhash.New()
 	_, _ = h.WriteString(name)
 	_, _ = h.Write([]byte{0})

@@ -3,7 +3,6 @@ package snapshot
 import (
 	"errors"
 	"fmt"
-	"slices"
 
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
@@ -14,8 +13,6 @@ import (
 	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	"google.golang.org/protobuf/types/known/anypb"
-
-	"github.com/graylane/graylane/translators"
 )
 
 // references are the names one resource refers to, by the type they name:
@@ -130,62 +127,4 @@ func (r references) routeConfig(rc *routev3.RouteConfiguration) {
 			}
 		}
 	}
-}
-
-// checkReferences fails unless every reference in the snapshot resolves and
-// every resource of a kind that must be referred to is. Unlike
-// go-control-plane's Snapshot.Consistent it follows the route
-// configurations of API listeners, which proxyless gRPC clients use.
-func checkReferences(s *Snapshot) error {
-	named := map[types.ResponseType]map[string]bool{}
-	for _, st := range s.sets {
-		if st == nil {
-			continue
-		}
-		for _, r := range st.refs {
-			for t, names := range r {
-				if named[t] == nil {
-					named[t] = map[string]bool{}
-				}
-				addAll(named[t], names)
-			}
-		}
-	}
-	var errs []error
-	for _, k := range translators.Kinds() {
-		errs = append(errs, match(k.Noun, named[k.Type], s.sets[k.Type], k.Referenced)...)
-	}
-	return errors.Join(errs...)
-}
-
-func addAll(set map[string]bool, names []string) {
-	for _, n := range names {
-		set[n] = true
-	}
-}
-
-// match reports referenced names that do not exist and, when exact, existing
-// resources nothing refers to, in name order.
-func match(kind string, referenced map[string]bool, have *set, exact bool) []error {
-	var missing, unused []string
-	for name := range referenced {
-		if _, ok := have.items[name]; !ok {
-			missing = append(missing, name)
-		}
-	}
-	if exact && len(have.items) != len(referenced)-len(missing) {
-		for name := range have.items {
-			if !referenced[name] {
-				unused = append(unused, name)
-			}
-		}
-	}
-	var errs []error
-	for _, name := range slices.Sorted(slices.Values(missing)) {
-		errs = append(errs, fmt.Errorf("%s %q is referenced but not generated", kind, name))
-	}
-	for _, name := range slices.Sorted(slices.Values(unused)) {
-		errs = append(errs, fmt.Errorf("%s %q is generated but nothing refers to it", kind, name))
-	}
-	return errs
 }

@@ -1,95 +1,131 @@
 package snapshot
 
 import (
-	"slices"
-	"strconv"
-
 	"github.com/cespare/xxhash/v2"
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
-	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
+	iradix "github.com/hashicorp/go-immutable-radix/v2"
 )
 
-// set is the resources of one type with a content version for each, and a
-// version for the whole set derived from them.
-type set struct {
+// entry is one resource of a snapshot with what its check learnt: its
+// content version, what it refers to, and the group that produced it.
+type entry struct {
+	resource types.Resource
 	version  string
-	items    map[string]types.ResourceWithTTL
-	versions map[string]string
-	names    []string     // in the order added
-	refs     []references // of the resources that refer to others
+	digest   uint64 // of the name and version
+	refs     references
+	group    string
 }
 
-func newSet(n int) *set {
-	return &set{
-		items:    make(map[string]types.ResourceWithTTL, n),
-		versions: make(map[string]string, n),
-		names:    make([]string, 0, n),
+// set is the resources of one kind: an immutable radix tree by name, so
+// that a snapshot shares every resource that did not change with the one
+// before it, and a digest of every name and version, its version.
+type set struct {
+	items *iradix.Tree[*entry]
+	// refs counts, by name, the resources of any kind that refer to it.
+	refs   *iradix.Tree[int]
+	digest uint64
+}
+
+func emptySet() *set {
+	return &set{items: iradix.New[*entry](), refs: iradix.New[int]()}
+}
+
+func (s *set) version() string {
+	if s.items.Len() == 0 {
+		return ""
+	}
+	return digestVersion(s.digest)
+}
+
+func (s *set) get(name string) (*entry, bool) { return s.items.Get([]byte(name)) }
+
+// each calls f for every resource, in name order.
+func (s *set) each(f func(name string, e *entry)) {
+	it := s.items.Root().Iterator()
+	for k, e, ok := it.Next(); ok; k, e, ok = it.Next() {
+		f(string(k), e)
 	}
 }
 
-// add records a resource under its name with its content hash and what it
-// refers to.
-func (s *set) add(name string, r types.Resource, version string, refs references) {
-	s.items[name] = types.ResourceWithTTL{Resource: r}
-	s.versions[name] = version
-	s.names = append(s.names, name)
-	if len(refs) > 0 {
-		s.refs = append(s.refs, refs)
-	}
+// change is what a snapshot changed in one kind since its parent.
+type change struct {
+	upserted []string
+	removed  []string
 }
-
-// seal computes the set's version from its names and their versions, in
-// name order (translators add resources sorted by name already).
-func (s *set) seal() *set {
-	if !slices.IsSorted(s.names) {
-		slices.Sort(s.names)
-	}
-	h := xxhash.New()
-	for _, name := range s.names {
-		_, _ = h.WriteString(name)
-		_, _ = h.Write([]byte{0})
-		_, _ = h.WriteString(s.versions[name])
-		_, _ = h.Write([]byte{0})
-	}
-	s.version = strconv.FormatUint(h.Sum64(), 16)
-	return s
-}
-
-// contentVersion hashes a resource's deterministic encoding exactly as
-// go-control-plane does for the versions it sends delta clients, so that a
-// client reconnecting with the versions it holds is sent nothing unchanged.
-func contentVersion(b []byte) string { return cachev3.HashResource(b) }
 
 // Snapshot is an immutable, validated, versioned set of resources for one
-// role.
+// role. The snapshots a Builder builds one after the other share what did
+// not change, and each knows what changed since the one before it.
 type Snapshot struct {
-	sets [types.UnknownType]*set
+	sets    [types.UnknownType]*set
+	parent  *Snapshot
+	changes [types.UnknownType]change
 }
 
-// Version returns the version of a type, "" when the snapshot has none of it.
-func (s *Snapshot) Version(t types.ResponseType) string {
-	if st := s.sets[t]; st != nil {
-		return st.version
+func (s *Snapshot) set(t types.ResponseType) *set {
+	if s == nil || s.sets[t] == nil {
+		return emptySet()
+	}
+	return s.sets[t]
+}
+
+// Version returns the version of a kind: a digest of its resources' names
+// and content versions; "" when the snapshot has none of it.
+func (s *Snapshot) Version(t types.ResponseType) string { return s.set(t).version() }
+
+// Resources returns a new map of the resources of a kind by name. The
+// resources must not be modified.
+func (s *Snapshot) Resources(t types.ResponseType) map[string]types.Resource {
+	out := map[string]types.Resource{}
+	s.set(t).each(func(name string, e *entry) { out[name] = e.resource })
+	return out
+}
+
+// Len returns the number of resources of a kind.
+func (s *Snapshot) Len(t types.ResponseType) int { return s.set(t).items.Len() }
+
+// ContentVersion returns the content version of one resource, "" when the
+// snapshot does not have it.
+func (s *Snapshot) ContentVersion(t types.ResponseType, name string) string {
+	if e, ok := s.set(t).get(name); ok {
+		return e.version
 	}
 	return ""
 }
 
-// Resources returns a new map of the resources of a type by name. The
-// resources must not be modified.
-func (s *Snapshot) Resources(t types.ResponseType) map[string]types.Resource {
-	out := map[string]types.Resource{}
-	if st := s.sets[t]; st != nil {
-		for name, item := range st.items {
-			out[name] = item.Resource
-		}
+// contentVersion hashes a resource's deterministic encoding.
+func contentVersion(b []byte) string {
+	return digestVersion(xxhash.Sum64(b))[1:]
+}
+
+// changesSince is what changed from prev to s: what s recorded when it was
+// built from prev, else (prev is not its parent) a comparison of both.
+func (s *Snapshot) changesSince(prev *Snapshot) [types.UnknownType]change {
+	if s == prev {
+		return [types.UnknownType]change{}
+	}
+	if s.parent == prev && prev != nil {
+		return s.changes
+	}
+	var out [types.UnknownType]change
+	for t := range out {
+		out[t] = diffSets(prev.set(types.ResponseType(t)), s.set(types.ResponseType(t)))
 	}
 	return out
 }
 
-// Len returns the number of resources of a type.
-func (s *Snapshot) Len(t types.ResponseType) int {
-	if st := s.sets[t]; st != nil {
-		return len(st.items)
-	}
-	return 0
+// diffSets compares two sets name by name.
+func diffSets(prev, next *set) change {
+	var c change
+	next.each(func(name string, e *entry) {
+		if old, ok := prev.get(name); !ok || old.version != e.version {
+			c.upserted = append(c.upserted, name)
+		}
+	})
+	prev.each(func(name string, _ *entry) {
+		if _, ok := next.get(name); !ok {
+			c.removed = append(c.removed, name)
+		}
+	})
+	return c
 }

@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"github.com/graylane/graylane/internal/benchconfig"
+	"slices"
 	"strings"
 	"testing"
 
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	"google.golang.org/protobuf/types/known/structpb"
 
@@ -215,4 +217,44 @@ func kindName(t types.ResponseType) string {
 		}
 	}
 	return "unknown"
+}
+
+// TestFailedBuildChangesNothing builds a good snapshot, then one whose
+// route points at a cluster that is gone, then a good one again: the bad
+// build is refused naming the dangling reference, and the next build
+// starts from the last good one.
+func TestFailedBuildChangesNothing(t *testing.T) {
+	b := NewBuilder()
+	good := translate(t, config(1000), model.RoleGRPC)
+	first, err := b.Build(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := translate(t, config(1000), model.RoleGRPC)
+	bad.Clusters = slices.DeleteFunc(bad.Clusters, func(c *clusterv3.Cluster) bool { return c.GetName() == "a.default:80/v2" })
+	bad.Endpoints = slices.DeleteFunc(bad.Endpoints, func(e *endpointv3.ClusterLoadAssignment) bool {
+		return e.GetClusterName() == "a.default:80/v2"
+	})
+	if _, err := b.Build(bad); err == nil || !strings.Contains(err.Error(), `cluster "a.default:80/v2" is referenced but not generated`) {
+		t.Fatalf("a route to a removed cluster: %v", err)
+	}
+	again, err := b.Build(translate(t, config(2000), model.RoleGRPC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.parent != first {
+		t.Error("the build after a refused one does not start from the last good snapshot")
+	}
+	want := build(t, config(2000), model.RoleGRPC)
+	for _, typ := range servedTypes() {
+		if again.Version(typ) != want.Version(typ) || again.Len(typ) != want.Len(typ) {
+			t.Errorf("%s: %s (%d), a fresh build gives %s (%d)", kindName(typ), again.Version(typ), again.Len(typ), want.Version(typ), want.Len(typ))
+		}
+	}
+	if ch := again.changes[types.Route]; len(ch.upserted) != 1 || len(ch.removed) != 0 {
+		t.Errorf("a weight change changed routes %+v, want the one route configuration of a", ch)
+	}
+	if ch := again.changes[types.Cluster]; len(ch.upserted)+len(ch.removed) != 0 {
+		t.Errorf("a weight change changed clusters %+v", ch)
+	}
 }

@@ -31,25 +31,25 @@ type Kind struct {
 	// a removal of one of them waits until those no longer do.
 	RemoveLast bool
 
-	of   func(*Resources) []types.Resource
-	sort func(*Resources)
+	of   func(*Lists) []types.Resource
+	sort func(*Lists)
 }
 
 // kinds are in the order a new configuration reaches clients, make before
 // break: what a resource refers to arrives before it.
 var kinds = []Kind{
 	{Type: types.Cluster, URL: resourcev3.ClusterType, Name: "clusters", Noun: "cluster", RemoveLast: true,
-		of: func(r *Resources) []types.Resource { return resources(r.Clusters) }, sort: func(r *Resources) { sortByName(r.Clusters) }},
+		of: func(r *Lists) []types.Resource { return resources(r.Clusters) }, sort: func(r *Lists) { sortByName(r.Clusters) }},
 	{Type: types.Endpoint, URL: resourcev3.EndpointType, Name: "endpoints", Noun: "endpoints", Referenced: true, RemoveLast: true,
-		of: func(r *Resources) []types.Resource { return resources(r.Endpoints) }, sort: func(r *Resources) { sortBy(r.Endpoints, (*endpointv3.ClusterLoadAssignment).GetClusterName) }},
+		of: func(r *Lists) []types.Resource { return resources(r.Endpoints) }, sort: func(r *Lists) { sortBy(r.Endpoints, (*endpointv3.ClusterLoadAssignment).GetClusterName) }},
 	{Type: types.Secret, URL: resourcev3.SecretType, Name: "secrets", Noun: "secret", Referenced: true, RemoveLast: true,
-		of: func(r *Resources) []types.Resource { return resources(r.Secrets) }, sort: func(r *Resources) { sortByName(r.Secrets) }},
+		of: func(r *Lists) []types.Resource { return resources(r.Secrets) }, sort: func(r *Lists) { sortByName(r.Secrets) }},
 	{Type: types.ExtensionConfig, URL: resourcev3.ExtensionConfigType, Name: "extension_configs", Noun: "extension config", Referenced: true, RemoveLast: true,
-		of: func(r *Resources) []types.Resource { return resources(r.ExtensionConfigs) }, sort: func(r *Resources) { sortByName(r.ExtensionConfigs) }},
+		of: func(r *Lists) []types.Resource { return resources(r.ExtensionConfigs) }, sort: func(r *Lists) { sortByName(r.ExtensionConfigs) }},
 	{Type: types.Listener, URL: resourcev3.ListenerType, Name: "listeners", Noun: "listener",
-		of: func(r *Resources) []types.Resource { return resources(r.Listeners) }, sort: func(r *Resources) { sortByName(r.Listeners) }},
+		of: func(r *Lists) []types.Resource { return resources(r.Listeners) }, sort: func(r *Lists) { sortByName(r.Listeners) }},
 	{Type: types.Route, URL: resourcev3.RouteType, Name: "routes", Noun: "route configuration", Referenced: true,
-		of: func(r *Resources) []types.Resource { return resources(r.Routes) }, sort: func(r *Resources) { sortByName(r.Routes) }},
+		of: func(r *Lists) []types.Resource { return resources(r.Routes) }, sort: func(r *Lists) { sortByName(r.Routes) }},
 }
 
 // Kinds lists the kinds Graylane serves, in the order a new configuration
@@ -77,10 +77,10 @@ func KindName(typeURL string) string {
 }
 
 // Of returns the resources of a kind.
-func (r *Resources) Of(k Kind) []types.Resource { return k.of(r) }
+func (l *Lists) Of(k Kind) []types.Resource { return k.of(l) }
 
 // sort orders every list by resource name.
-func (r *Resources) sort() {
+func (r *Lists) sort() {
 	for _, k := range kinds {
 		k.sort(r)
 	}

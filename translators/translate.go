@@ -18,6 +18,24 @@ import (
 // name. Resources of one translation share immutable sub-messages (config
 // sources, filter configurations): treat them as read-only.
 type Resources struct {
+	Lists
+	// Pieces are what the lists were assembled from, one per service and
+	// per aggregate; a Memo hands back the same *Piece for a service that
+	// did not change.
+	Pieces []*Piece
+}
+
+// Piece is what one service, or one aggregate such as a gateway,
+// contributes to a role's resources.
+type Piece struct {
+	// Key names what the piece is of: a service key, or an aggregate's
+	// name.
+	Key string
+	Lists
+}
+
+// Lists are resources by kind.
+type Lists struct {
 	Clusters  []*clusterv3.Cluster
 	Endpoints []*endpointv3.ClusterLoadAssignment
 	Listeners []*listenerv3.Listener

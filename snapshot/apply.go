@@ -1,0 +1,225 @@
+package snapshot
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
+	iradix "github.com/hashicorp/go-immutable-radix/v2"
+
+	"github.com/graylane/graylane/translators"
+)
+
+// update is one build's work on the last snapshot: a transaction on each
+// kind's resources and reference counts.
+type update struct {
+	items    [types.UnknownType]*iradix.Txn[*entry]
+	refs     [types.UnknownType]*iradix.Txn[int]
+	digest   [types.UnknownType]uint64
+	removed  [types.UnknownType]map[string]*entry // taken out, maybe put back
+	inserted [types.UnknownType][]*entry
+	names    [types.UnknownType][]string        // of inserted, in order
+	dropped  [types.UnknownType]map[string]bool // names whose count went down
+}
+
+func newUpdate(last *Snapshot) *update {
+	u := &update{}
+	for _, k := range translators.Kinds() {
+		s := last.set(k.Type)
+		u.items[k.Type], u.refs[k.Type], u.digest[k.Type] = s.items.Txn(), s.refs.Txn(), s.digest
+		u.removed[k.Type], u.dropped[k.Type] = map[string]*entry{}, map[string]bool{}
+	}
+	return u
+}
+
+// apply takes the changed groups' old resources out, puts their new ones
+// in, and checks the references of everything that moved. The builder's
+// last snapshot is not touched.
+func (b *Builder) apply(changed, gone []*group) (*Snapshot, error) {
+	u := newUpdate(b.last)
+	for _, g := range gone {
+		u.take(g)
+	}
+	for _, g := range changed {
+		if old, ok := b.groups[g.key]; ok {
+			u.take(old)
+		}
+	}
+	var errs []error
+	for _, g := range changed {
+		errs = append(errs, u.put(g)...)
+	}
+	errs = append(errs, u.checkReferences()...)
+	if err := errors.Join(sorted(errs)...); err != nil {
+		return nil, err
+	}
+	return u.commit(b.last), nil
+}
+
+// take removes a group's resources.
+func (u *update) take(g *group) {
+	for t, names := range g.names {
+		for _, name := range names {
+			if e, ok := u.items[t].Delete([]byte(name)); ok {
+				u.digest[t] ^= e.digest
+				u.removed[t][name] = e
+				u.count(e.refs, -1)
+			}
+		}
+	}
+}
+
+// put adds a changed group's checked resources.
+func (u *update) put(g *group) []error {
+	var errs []error
+	for _, k := range translators.Kinds() {
+		t := k.Type
+		for i, c := range g.checks[t] {
+			if _, dup := u.items[t].Get([]byte(c.name)); dup {
+				errs = append(errs, fmt.Errorf("%s %q: generated twice", k.Noun, c.name))
+				continue
+			}
+			e := &entry{resource: g.resources[t][i], version: c.version, digest: entryDigest(c.name, c.version), refs: c.refs, group: g.key}
+			u.items[t].Insert([]byte(c.name), e)
+			u.digest[t] ^= e.digest
+			u.inserted[t], u.names[t] = append(u.inserted[t], e), append(u.names[t], c.name)
+			u.count(e.refs, 1)
+		}
+	}
+	return errs
+}
+
+// count adds delta to the reference counts of what refs name.
+func (u *update) count(refs references, delta int) {
+	for t, names := range refs {
+		for _, name := range names {
+			n, _ := u.refs[t].Get([]byte(name))
+			n += delta
+			if n == 0 {
+				u.refs[t].Delete([]byte(name))
+			} else {
+				u.refs[t].Insert([]byte(name), n)
+			}
+			if delta < 0 {
+				u.dropped[t][name] = true
+			}
+		}
+	}
+}
+
+// checkReferences checks what moved: every reference of a new resource
+// resolves; no resource still refers to one taken out and not put back;
+// every resource of a kind that must be referred to still is. Unlike
+// go-control-plane's Snapshot.Consistent it follows the route
+// configurations of API listeners, which proxyless gRPC clients use.
+func (u *update) checkReferences() []error {
+	var errs []error
+	for _, k := range translators.Kinds() {
+		t := k.Type
+		for _, e := range u.inserted[t] {
+			errs = append(errs, u.resolve(e)...)
+		}
+		for name := range u.removed[t] {
+			if _, back := u.items[t].Get([]byte(name)); !back && u.referred(t, name) {
+				errs = append(errs, fmt.Errorf("%s %q is referenced but not generated", k.Noun, name))
+			}
+		}
+		if k.Referenced {
+			errs = append(errs, u.unreferenced(k)...)
+		}
+	}
+	return errs
+}
+
+// resolve checks that what a resource refers to exists.
+func (u *update) resolve(e *entry) []error {
+	var errs []error
+	for t, names := range e.refs {
+		for _, name := range names {
+			if _, ok := u.items[t].Get([]byte(name)); !ok {
+				errs = append(errs, fmt.Errorf("%s %q is referenced but not generated", nounOf(t), name))
+			}
+		}
+	}
+	return errs
+}
+
+func (u *update) referred(t types.ResponseType, name string) bool {
+	_, ok := u.refs[t].Get([]byte(name))
+	return ok
+}
+
+// unreferenced reports resources of a kind nothing refers to any more:
+// new ones, and those whose count went down.
+func (u *update) unreferenced(k translators.Kind) []error {
+	t := k.Type
+	var errs []error
+	seen := map[string]bool{}
+	candidates := append(slices.Clone(u.names[t]), mapKeys(u.dropped[t])...)
+	for _, name := range candidates {
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		if _, exists := u.items[t].Get([]byte(name)); exists && !u.referred(t, name) {
+			errs = append(errs, fmt.Errorf("%s %q is generated but nothing refers to it", k.Noun, name))
+		}
+	}
+	return errs
+}
+
+// commit makes the new snapshot, with what changed since last.
+func (u *update) commit(last *Snapshot) *Snapshot {
+	next := &Snapshot{parent: last}
+	for _, k := range translators.Kinds() {
+		t := k.Type
+		next.sets[t] = &set{items: u.items[t].CommitOnly(), refs: u.refs[t].CommitOnly(), digest: u.digest[t]}
+		next.changes[t] = u.change(t)
+	}
+	return next
+}
+
+// change lists the names put in with a new version, and those taken out
+// for good.
+func (u *update) change(t types.ResponseType) change {
+	var c change
+	for i, e := range u.inserted[t] {
+		name := u.names[t][i]
+		if old, ok := u.removed[t][name]; !ok || old.version != e.version {
+			c.upserted = append(c.upserted, name)
+		}
+	}
+	for name := range u.removed[t] {
+		if _, back := u.items[t].Get([]byte(name)); !back {
+			c.removed = append(c.removed, name)
+		}
+	}
+	return c
+}
+
+func nounOf(t types.ResponseType) string {
+	for _, k := range translators.Kinds() {
+		if k.Type == t {
+			return k.Noun
+		}
+	}
+	return "resource"
+}
+
+func mapKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// sorted orders errors by their text, so that a build reports the same
+// problems the same way.
+func sorted(errs []error) []error {
+	errs = slices.DeleteFunc(errs, func(e error) bool { return e == nil })
+	slices.SortFunc(errs, func(a, b error) int { return cmp.Compare(a.Error(), b.Error()) })
+	return errs
+}

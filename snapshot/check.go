@@ -1,0 +1,43 @@
+package snapshot
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
+	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
+	"google.golang.org/protobuf/proto"
+)
+
+// validator is what every generated Envoy resource implements: Validate
+// stops at the first problem, ValidateAll finds them all.
+type validator interface {
+	Validate() error
+	ValidateAll() error
+}
+
+// check validates one resource, hashes its deterministic encoding and reads
+// its references.
+func check(r types.Resource) checked {
+	c := checked{name: cachev3.GetResourceName(r)}
+	fail := func(err error) checked {
+		c.err = fmt.Errorf("%s %q: %w", typeName(r), c.name, err)
+		return c
+	}
+	v, ok := r.(validator)
+	if !ok {
+		return fail(errors.New("resource has no validation"))
+	}
+	if v.Validate() != nil {
+		return fail(v.ValidateAll())
+	}
+	bytes, err := proto.MarshalOptions{Deterministic: true}.Marshal(r)
+	if err != nil {
+		return fail(err)
+	}
+	if c.refs, err = referencesOf(r); err != nil {
+		return fail(err)
+	}
+	c.version = contentVersion(bytes)
+	return c
+}
