@@ -13,10 +13,12 @@ import (
 )
 
 // update is one build's work on the last snapshot: a transaction on each
-// kind's resources and reference counts.
+// kind's resources, and on the builder's reference counts, which it
+// undoes when the build fails.
 type update struct {
 	items    [types.UnknownType]*iradix.Txn[*entry]
-	refs     [types.UnknownType]*iradix.Txn[int]
+	refs     *[types.UnknownType]map[string]int
+	undo     []refDelta
 	digest   [types.UnknownType]uint64
 	removed  [types.UnknownType]map[string]*entry // taken out, maybe put back
 	inserted [types.UnknownType][]*entry
@@ -24,11 +26,18 @@ type update struct {
 	dropped  [types.UnknownType]map[string]bool // names whose count went down
 }
 
-func newUpdate(last *Snapshot) *update {
-	u := &update{}
+// refDelta is a change of a reference count, to undo.
+type refDelta struct {
+	t     types.ResponseType
+	name  string
+	delta int
+}
+
+func newUpdate(last *Snapshot, refs *[types.UnknownType]map[string]int) *update {
+	u := &update{refs: refs}
 	for _, k := range translators.Kinds() {
 		s := last.set(k.Type)
-		u.items[k.Type], u.refs[k.Type], u.digest[k.Type] = s.items.Txn(), s.refs.Txn(), s.digest
+		u.items[k.Type], u.digest[k.Type] = s.items.Txn(), s.digest
 		u.removed[k.Type], u.dropped[k.Type] = map[string]*entry{}, map[string]bool{}
 	}
 	return u
@@ -38,7 +47,7 @@ func newUpdate(last *Snapshot) *update {
 // in, and checks the references of everything that moved. The builder's
 // last snapshot is not touched.
 func (b *Builder) apply(changed, gone []*group) (*Snapshot, error) {
-	u := newUpdate(b.last)
+	u := newUpdate(b.last, &b.refs)
 	for _, g := range gone {
 		u.take(g)
 	}
@@ -53,6 +62,7 @@ func (b *Builder) apply(changed, gone []*group) (*Snapshot, error) {
 	}
 	errs = append(errs, u.checkReferences()...)
 	if err := errors.Join(sorted(errs)...); err != nil {
+		u.rollback()
 		return nil, err
 	}
 	return u.commit(b.last), nil
@@ -77,12 +87,12 @@ func (u *update) put(g *group) []error {
 	for _, k := range translators.Kinds() {
 		t := k.Type
 		for i, c := range g.checks[t] {
-			if _, dup := u.items[t].Get([]byte(c.name)); dup {
+			e := &entry{resource: g.resources[t][i], version: c.version, digest: entryDigest(c.name, c.version), refs: c.refs, group: g.key}
+			if old, dup := u.items[t].Insert([]byte(c.name), e); dup {
+				u.items[t].Insert([]byte(c.name), old)
 				errs = append(errs, fmt.Errorf("%s %q: generated twice", k.Noun, c.name))
 				continue
 			}
-			e := &entry{resource: g.resources[t][i], version: c.version, digest: entryDigest(c.name, c.version), refs: c.refs, group: g.key}
-			u.items[t].Insert([]byte(c.name), e)
 			u.digest[t] ^= e.digest
 			u.inserted[t], u.names[t] = append(u.inserted[t], e), append(u.names[t], c.name)
 			u.count(e.refs, 1)
@@ -95,17 +105,28 @@ func (u *update) put(g *group) []error {
 func (u *update) count(refs references, delta int) {
 	for t, names := range refs {
 		for _, name := range names {
-			n, _ := u.refs[t].Get([]byte(name))
-			n += delta
-			if n == 0 {
-				u.refs[t].Delete([]byte(name))
-			} else {
-				u.refs[t].Insert([]byte(name), n)
-			}
+			u.add(t, name, delta)
+			u.undo = append(u.undo, refDelta{t, name, delta})
 			if delta < 0 {
 				u.dropped[t][name] = true
 			}
 		}
+	}
+}
+
+func (u *update) add(t types.ResponseType, name string, delta int) {
+	counts := u.refs[t]
+	if n := counts[name] + delta; n == 0 {
+		delete(counts, name)
+	} else {
+		counts[name] = n
+	}
+}
+
+// rollback undoes the update's reference counting.
+func (u *update) rollback() {
+	for _, d := range slices.Backward(u.undo) {
+		u.add(d.t, d.name, -d.delta)
 	}
 }
 
@@ -147,8 +168,7 @@ func (u *update) resolve(e *entry) []error {
 }
 
 func (u *update) referred(t types.ResponseType, name string) bool {
-	_, ok := u.refs[t].Get([]byte(name))
-	return ok
+	return u.refs[t][name] > 0
 }
 
 // unreferenced reports resources of a kind nothing refers to any more:
@@ -175,7 +195,7 @@ func (u *update) commit(last *Snapshot) *Snapshot {
 	next := &Snapshot{parent: last}
 	for _, k := range translators.Kinds() {
 		t := k.Type
-		next.sets[t] = &set{items: u.items[t].CommitOnly(), refs: u.refs[t].CommitOnly(), digest: u.digest[t]}
+		next.sets[t] = &set{items: u.items[t].CommitOnly(), digest: u.digest[t]}
 		next.changes[t] = u.change(t)
 	}
 	return next

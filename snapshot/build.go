@@ -22,6 +22,9 @@ type Builder struct {
 	mu     sync.Mutex
 	last   *Snapshot
 	groups map[string]*group // of the last build, by key
+	// refs counts, by kind and name, the resources of the last snapshot
+	// that refer to each name.
+	refs [types.UnknownType]map[string]int
 }
 
 // group is resources built together, and what identifies them.
@@ -34,7 +37,13 @@ type group struct {
 }
 
 // NewBuilder returns a Builder that remembers nothing yet.
-func NewBuilder() *Builder { return &Builder{groups: map[string]*group{}} }
+func NewBuilder() *Builder {
+	b := &Builder{groups: map[string]*group{}}
+	for t := range b.refs {
+		b.refs[t] = map[string]int{}
+	}
+	return b
+}
 
 // Build validates translated resources, checks that every reference
 // resolves, and versions each kind by its content. It returns every

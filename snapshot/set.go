@@ -20,15 +20,11 @@ type entry struct {
 // that a snapshot shares every resource that did not change with the one
 // before it, and a digest of every name and version, its version.
 type set struct {
-	items *iradix.Tree[*entry]
-	// refs counts, by name, the resources of any kind that refer to it.
-	refs   *iradix.Tree[int]
+	items  *iradix.Tree[*entry]
 	digest uint64
 }
 
-func emptySet() *set {
-	return &set{items: iradix.New[*entry](), refs: iradix.New[int]()}
-}
+func emptySet() *set { return &set{items: iradix.New[*entry]()} }
 
 func (s *set) version() string {
 	if s.items.Len() == 0 {
