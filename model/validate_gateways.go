@@ -6,20 +6,20 @@ import (
 )
 
 func (v *validator) gateways() {
-	names, ports := map[string]bool{}, map[uint32]string{}
+	names, ports := map[string]Origin{}, map[uint32]*Gateway{}
 	for i := range v.cfg.Gateways {
 		g := &v.cfg.Gateways[i]
 		subject := describe("gateway", g.Name)
 		v.checkLabel(g.Origin.At("name"), subject, "name", g.Name, labelRE)
-		if names[g.Name] {
-			v.p.add(g.Origin.At("name"), subject, "defined twice")
+		if prev, dup := names[g.Name]; dup {
+			v.p.add(g.Origin.At("name"), subject, "defined twice (also at %s)", prev)
 		}
-		names[g.Name] = true
+		names[g.Name] = g.Origin
 		v.checkPort(g.Origin.At("port"), subject, "port", g.Port)
 		if other, dup := ports[g.Port]; dup {
-			v.p.add(g.Origin.At("port"), subject, "port %d is also used by gateway %s", g.Port, other)
+			v.p.add(g.Origin.At("port"), subject, "port %d is also used by gateway %s (at %s)", g.Port, Clip(other.Name), other.Origin.At("port"))
 		}
-		ports[g.Port] = g.Name
+		ports[g.Port] = g
 		for j := range g.Routes {
 			v.route(&g.Routes[j], fmt.Sprintf("%s: route %d", subject, j+1))
 		}
@@ -29,16 +29,18 @@ func (v *validator) gateways() {
 func (v *validator) route(r *GatewayRoute, subject string) {
 	m := &r.Match
 	pos := r.Origin.At("match")
+	path := m.PathPrefix + m.Path
 	switch {
 	case (m.PathPrefix == "") == (m.Path == ""):
 		v.p.add(pos, subject, "match needs exactly one of pathPrefix and path")
-	case !strings.HasPrefix(m.PathPrefix+m.Path, "/"):
-		v.p.add(pos, subject, "match path %q must start with '/'", m.PathPrefix+m.Path)
+	case !v.checkLength(pos, subject, "match path", path, MaxPathLength):
+	case !strings.HasPrefix(path, "/"):
+		v.p.add(pos, subject, "match path %s must start with '/'", Quote(path))
 	}
 	for _, h := range m.Headers {
-		v.checkHeader(pos, subject, "match header", h.Name)
+		v.checkHeaderMatch(pos, subject, "match header", h)
 		if h.Name == v.cfg.LaneHeader {
-			v.p.add(pos, subject, "match header %q is the lane header, which routing by lane already uses", h.Name)
+			v.p.add(pos, subject, "match header %s is the lane header, which routing by lane already uses", Quote(h.Name))
 		}
 	}
 	v.routeService(r, subject)
@@ -57,7 +59,7 @@ func (v *validator) routeService(r *GatewayRoute, subject string) {
 	}
 	switch {
 	case matches == 0:
-		v.p.add(pos, subject, "service %s is not defined", r.Service)
+		v.p.add(pos, subject, "service %s is not defined", Clip(r.Service.String()))
 	case matches > 1:
 		v.p.add(pos, subject, "service %s has several ports; name one with port", r.Service)
 	}
