@@ -28,6 +28,7 @@ type Pipeline struct {
 	mu       sync.Mutex
 	parts    map[string]*model.Config
 	rejected map[string][]string
+	served   map[string]int // services each source has in the served configuration
 	warnings map[string][]string
 	status   Status
 	ready    chan struct{}
@@ -55,7 +56,8 @@ func New(cache *snapshot.Cache, m *metrics.Metrics, opts ...Option) *Pipeline {
 	p := &Pipeline{
 		cache: cache, metrics: m, log: zap.NewNop(),
 		parts: map[string]*model.Config{}, rejected: map[string][]string{}, warnings: map[string][]string{},
-		ready: make(chan struct{}), builder: newBuilder(),
+		served: map[string]int{},
+		ready:  make(chan struct{}), builder: newBuilder(),
 	}
 	for _, o := range opts {
 		o(p)
@@ -66,27 +68,33 @@ func New(cache *snapshot.Cache, m *metrics.Metrics, opts ...Option) *Pipeline {
 // Ready is closed once the first snapshots are published.
 func (p *Pipeline) Ready() <-chan struct{} { return p.ready }
 
-// Publish takes a source's whole configuration and rebuilds.
+// Publish takes a source's whole configuration and rebuilds. A
+// configuration without services from a source whose services are served
+// is rejected instead, unless it says it means to have none.
 func (p *Pipeline) Publish(source string, cfg *model.Config) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if err := p.emptied(source, cfg); err != nil {
+		p.reject(source, err)
+		return
+	}
 	p.parts[source] = cfg
+	_, wasRejected := p.rejected[source]
 	delete(p.rejected, source)
 	if !p.haveAllSources() {
 		p.log.Info("waiting for every source before the first build", zap.String("source", source), zap.Strings("sources", p.waitFor))
 		return
 	}
-	p.rebuild(source)
+	p.rebuild(source, wasRejected)
 }
 
 // Reject records a configuration a source could not read; what it
-// published before stays in effect.
+// published before stays in effect. The problems the source is already
+// rejected for are neither logged nor counted again.
 func (p *Pipeline) Reject(source string, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.rejected[source] = p.logProblems(source, err)
-	p.metrics.ConfigErrors.WithLabelValues(source).Inc()
-	p.updateStatus()
+	p.reject(source, err)
 }
 
 // Warn records problems a source worked around; nil clears them. The same
@@ -94,10 +102,7 @@ func (p *Pipeline) Reject(source string, err error) {
 func (p *Pipeline) Warn(source string, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	var problems []string
-	for _, e := range model.Errors(err) {
-		problems = append(problems, e.Error())
-	}
+	problems := texts(err)
 	if slices.Equal(problems, p.warnings[source]) {
 		return
 	}
@@ -119,20 +124,24 @@ func (p *Pipeline) haveAllSources() bool {
 	return true
 }
 
-// rebuild builds from the latest part of every source and publishes.
-func (p *Pipeline) rebuild(trigger string) {
+// rebuild builds from the latest part of every source and publishes;
+// recovering says that the trigger's previous configuration was rejected.
+func (p *Pipeline) rebuild(trigger string, recovering bool) {
 	start := time.Now()
 	res, err := p.builder.build(p.partsInOrder(), p.opts)
 	p.metrics.BuildDuration.Observe(time.Since(start).Seconds())
 	if err != nil {
-		p.status.BuildErrors = p.logProblems(trigger, err)
-		p.metrics.ConfigErrors.WithLabelValues(trigger).Inc()
-		p.metrics.SnapshotBuildErrors.Inc()
-		p.updateStatus()
+		p.buildFailed(trigger, err)
 		return
 	}
+	recovering = recovering || len(p.status.BuildErrors) > 0
 	p.status.BuildErrors = nil
-	p.publish(res)
+	if p.publish(res) {
+		p.recordServed()
+		if recovering {
+			p.log.Info("configuration accepted again", zap.String("source", trigger), zap.Stringer("config", res.Config))
+		}
+	}
 	p.updateStatus()
 }
 
@@ -146,14 +155,15 @@ func (p *Pipeline) partsInOrder() []*model.Config {
 	return out
 }
 
-func (p *Pipeline) publish(res *Result) {
+// publish hands every role's snapshot to the cache; false if one failed.
+func (p *Pipeline) publish(res *Result) bool {
 	changed := false
 	for _, role := range model.AllRoles() {
 		c, err := p.cache.Publish(context.Background(), role, res.Snapshots[role])
 		if err != nil {
 			p.log.Error("publishing snapshot failed", zap.String("role", string(role)), zap.Error(err))
 			p.metrics.SnapshotBuildErrors.Inc()
-			return
+			return false
 		}
 		changed = changed || c
 		p.recordResources(role, res.Snapshots[role])
@@ -169,6 +179,7 @@ func (p *Pipeline) publish(res *Result) {
 	default:
 		close(p.ready)
 	}
+	return true
 }
 
 // logProblems logs each problem of err on a line of its own and returns them.
