@@ -66,6 +66,10 @@ func parse(file string, data []byte) parsed {
 	if root.Kind != yaml.MappingNode {
 		return parsed{err: errors.Join(append(errs, lineError(file, root.Line, "the top level must be a mapping (laneHeader, lanes, services, gateways)"))...)}
 	}
+	if expanded, written := expandedSize(root); expanded > maxAliasExpansion*written+aliasSlack {
+		return parsed{err: errors.Join(append(errs, lineError(file, root.Line,
+			"YAML aliases expand the file to %d values, more than %d times the %d written", expanded, maxAliasExpansion, written))...)}
+	}
 	none, err := takeServicesNone(file, root)
 	errs = append(errs, err)
 	var doc document
@@ -132,6 +136,38 @@ func lineOf(n *yaml.Node) int {
 		return 1
 	}
 	return max(n.Line, 1)
+}
+
+// A file's YAML aliases may make it at most maxAliasExpansion times as
+// large as written, plus aliasSlack values: a few lines of aliases of
+// aliases must not decode to a configuration that takes the control plane
+// minutes to translate.
+const (
+	maxAliasExpansion = 10
+	aliasSlack        = 10_000
+)
+
+// expandedSize counts the values of a document with its aliases expanded,
+// and as written.
+func expandedSize(root *yaml.Node) (expanded, written int) {
+	sizes := map[*yaml.Node]int{}
+	var size func(n *yaml.Node) int
+	size = func(n *yaml.Node) int {
+		if s, ok := sizes[n]; ok {
+			return s
+		}
+		sizes[n] = 1 // an alias inside its own anchor counts once
+		s := 1
+		if n.Kind == yaml.AliasNode && n.Alias != nil {
+			s = size(n.Alias)
+		}
+		for _, c := range n.Content {
+			s += size(c)
+		}
+		sizes[n] = s
+		return s
+	}
+	return size(root), len(sizes)
 }
 
 // servicesNone is the explicit form of a configuration without services.

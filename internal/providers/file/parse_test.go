@@ -246,3 +246,19 @@ func write(t *testing.T, dir, name, content string) {
 		t.Fatal(err)
 	}
 }
+
+func TestParseBoundsAliasExpansion(t *testing.T) {
+	bomb := "lanes: &a [{name: x}, {name: x}, {name: x}, {name: x}, {name: x}, {name: x}, {name: x}, {name: x}]\n"
+	for i, prev := range []string{"a", "b", "c", "d", "e"} {
+		bomb += fmt.Sprintf("x%d: &%c [%s]\n", i, 'b'+i, strings.Repeat("*"+prev+", ", 9)+"*"+prev)
+	}
+	_, err := Parse("c.yaml", []byte(bomb))
+	if err == nil || !strings.Contains(err.Error(), "c.yaml:1: YAML aliases expand the file to") {
+		t.Errorf("an alias bomb gives %v", err)
+	}
+	shared := "services:\n  - name: a\n    port: 80\n    versions: [{name: v1}]\n    policy: &p {timeout: 5s}\n" +
+		"  - name: b\n    port: 80\n    versions: [{name: v1}]\n    policy: *p\n"
+	if cfg, err := Parse("c.yaml", []byte(shared)); err != nil || cfg.Services[1].Policy.Timeout != 5*time.Second {
+		t.Errorf("a shared policy gives %+v, %v", cfg, err)
+	}
+}
