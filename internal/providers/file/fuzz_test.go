@@ -52,25 +52,35 @@ func FuzzParse(f *testing.F) {
 	for _, s := range seeds(f) {
 		f.Add(s)
 	}
-	opts := []translators.Option{translators.WithEdgeFilters(lanefilter.New(lanefilter.Local(lanefilter.DefaultLocalPath)))}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		cfg, err := Parse("c.yaml", data)
-		everyProblemHasALine(t, Problems(cfg, err))
-		if err != nil {
-			return
-		}
-		if cfg.NoServices && len(cfg.Services) > 0 {
+		cfg := parseBuilds(t, data)
+		if cfg != nil && cfg.NoServices && len(cfg.Services) > 0 {
 			t.Fatalf("services: none with %d services", len(cfg.Services))
 		}
-		normalized := cfg.DeepCopy()
-		normalized.Normalize()
-		if model.Validate(normalized) != nil {
-			return
-		}
-		if _, err := pipeline.Build([]*model.Config{cfg}, opts...); err != nil {
-			t.Fatalf("valid, but does not build: %v\n%s", err, data)
-		}
 	})
+}
+
+var buildOptions = []translators.Option{translators.WithEdgeFilters(lanefilter.New(lanefilter.Local(lanefilter.DefaultLocalPath)))}
+
+// parseBuilds parses a file and checks that every problem has a line, and
+// that it builds for every role if it validates. It returns what parsed
+// without problems, else nil.
+func parseBuilds(t *testing.T, data []byte) *model.Config {
+	t.Helper()
+	cfg, err := Parse("c.yaml", data)
+	everyProblemHasALine(t, Problems(cfg, err))
+	if err != nil {
+		return nil
+	}
+	normalized := cfg.DeepCopy()
+	normalized.Normalize()
+	if model.Validate(normalized) != nil {
+		return cfg
+	}
+	if _, err := pipeline.Build([]*model.Config{cfg}, buildOptions...); err != nil {
+		t.Fatalf("valid, but does not build: %v\n%s", err, data)
+	}
+	return cfg
 }
 
 func everyProblemHasALine(t *testing.T, err error) {
@@ -135,7 +145,6 @@ gateways:
 func FuzzRules(f *testing.F) {
 	f.Add("x-canary", uint16(10), uint8(0), "uid", "on", uint32(9080), true, uint32(1), "a", uint32(2), "b", uint32(1), uint8(90), uint8(10), "x-beta", "1", "/")
 	f.Add("x-lane", uint16(100), uint8(0), "c", "", uint32(1), false, uint32(1000000), "a", uint32(1000000), "a", uint32(1000000), uint8(100), uint8(0), "x-a", "", "/a")
-	opts := []translators.Option{translators.WithEdgeFilters(lanefilter.New(lanefilter.Local(lanefilter.DefaultLocalPath)))}
 	f.Fuzz(func(t *testing.T, header string, lane uint16, laneFrac uint8, cookie, value string, port uint32, grpc bool,
 		w1 uint32, z1 string, w2 uint32, z2 string, w3 uint32, v1, v2 uint8, matchHeader, matchValue, path string) {
 		protocol := "http"
@@ -145,18 +154,6 @@ func FuzzRules(f *testing.F) {
 		q := strconv.Quote
 		data := fmt.Sprintf(ruleTemplate, q(header), lane, laneFrac%100, q(cookie), q(value), port, protocol,
 			w1, q(z1), w2, q(z2), w3, v1, v2, q(matchHeader), q(matchValue), q(path))
-		cfg, err := Parse("c.yaml", []byte(data))
-		everyProblemHasALine(t, Problems(cfg, err))
-		if err != nil {
-			return
-		}
-		normalized := cfg.DeepCopy()
-		normalized.Normalize()
-		if model.Validate(normalized) != nil {
-			return
-		}
-		if _, err := pipeline.Build([]*model.Config{cfg}, opts...); err != nil {
-			t.Fatalf("valid, but does not build: %v\n%s", err, data)
-		}
+		parseBuilds(t, []byte(data))
 	})
 }
