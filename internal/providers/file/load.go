@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"os"
@@ -90,39 +91,47 @@ func (s Skipped) String() string {
 // an error. The error joins every problem of every file, sorted by
 // position; Contents is returned with it.
 func ReadContents(path string) (*Contents, error) {
-	c := &Contents{}
-	h := sha256.New()
 	files, err := Files(path)
 	if err != nil {
-		io.WriteString(h, err.Error())
-		c.Digest = hex.EncodeToString(h.Sum(nil))
-		return c, err
+		sum := sha256.Sum256([]byte(err.Error()))
+		return &Contents{Digest: hex.EncodeToString(sum[:])}, err
 	}
-	dir := len(files) > 1 || files[0] != path
-	var parts []*model.Config
-	var errs []error
+	r := reading{dir: len(files) > 1 || files[0] != path, hash: sha256.New()}
 	for _, f := range files {
-		p, content := readOne(f)
-		switch {
-		case p.foreign != "" && dir:
-			c.Skipped = append(c.Skipped, Skipped{File: f, Format: p.foreign})
-			fmt.Fprintf(h, "skipped %s %s\x00", f, p.foreign)
-			continue
-		case p.foreign != "":
-			p.err = lineError(f, 1, "%s, not a Graylane configuration", p.foreign)
-		}
-		fmt.Fprintf(h, "file %s %d\x00", f, len(content))
-		h.Write(content)
-		parts = append(parts, p.cfg)
-		errs = append(errs, p.err)
+		r.add(f)
 	}
-	c.Digest = hex.EncodeToString(h.Sum(nil))
-	if len(parts) == 0 {
+	c := &Contents{Skipped: r.skipped, Digest: hex.EncodeToString(r.hash.Sum(nil))}
+	if len(r.parts) == 0 {
 		return c, &model.Error{Pos: path, Message: "no Graylane configuration in the directory: every *.yaml file is another format"}
 	}
-	cfg, err := merge(parts)
+	cfg, err := merge(r.parts)
 	c.Config = cfg
-	return c, sortProblems(append(errs, err))
+	return c, sortProblems(append(r.errs, err))
+}
+
+// reading collects the files of a configuration as they are read.
+type reading struct {
+	dir     bool // the files of a directory, where other formats are skipped
+	hash    hash.Hash
+	parts   []*model.Config
+	errs    []error
+	skipped []Skipped
+}
+
+func (r *reading) add(file string) {
+	p, content := readOne(file)
+	switch {
+	case p.foreign != "" && r.dir:
+		r.skipped = append(r.skipped, Skipped{File: file, Format: p.foreign})
+		fmt.Fprintf(r.hash, "skipped %s %s\x00", file, p.foreign)
+		return
+	case p.foreign != "":
+		p.err = lineError(file, 1, "%s, not a Graylane configuration", p.foreign)
+	}
+	fmt.Fprintf(r.hash, "file %s %d\x00", file, len(content))
+	r.hash.Write(content)
+	r.parts = append(r.parts, p.cfg)
+	r.errs = append(r.errs, p.err)
 }
 
 // readOne reads and parses one file. It returns what identifies its
@@ -149,23 +158,36 @@ func readOne(file string) (parsed, []byte) {
 // speaks for the whole configuration: no other file may define services.
 func merge(parts []*model.Config) (*model.Config, error) {
 	cfg, err := model.Merge(parts...)
-	errs := []error{err}
-	var none *model.Config
+	none := saysNone(parts)
+	cfg.NoServices = none != nil
+	cfg.Origin = mergedOrigin(cfg.Origin, servicesPosition(parts, none))
+	return cfg, errors.Join(err, contradictions(parts, none))
+}
+
+// saysNone is the first part that says `services: none`, or nil.
+func saysNone(parts []*model.Config) *model.Config {
 	for _, p := range parts {
-		if p != nil && p.NoServices && none == nil {
-			none = p
+		if p != nil && p.NoServices {
+			return p
 		}
 	}
+	return nil
+}
+
+// contradictions reports the parts that define services next to none.
+func contradictions(parts []*model.Config, none *model.Config) error {
+	if none == nil {
+		return nil
+	}
+	var errs []error
 	for _, p := range parts {
-		if none != nil && p != nil && len(p.Services) > 0 {
+		if p != nil && len(p.Services) > 0 {
 			s := &p.Services[0]
 			errs = append(errs, &model.Error{Pos: none.Origin.At("services"), Message: fmt.Sprintf(
 				"`services: none` says the configuration has no services, but %s defines service %s", s.Origin, model.Quote(s.Name))})
 		}
 	}
-	cfg.NoServices = none != nil
-	cfg.Origin = mergedOrigin(cfg.Origin, servicesPosition(parts, none))
-	return cfg, errors.Join(errs...)
+	return errors.Join(errs...)
 }
 
 // mergedOrigin adds the position of the services to a merged origin.

@@ -59,16 +59,17 @@ func parse(file string, data []byte) parsed {
 	if f := foreignFormat(root); f != "" {
 		return parsed{foreign: f}
 	}
+	return decode(file, data, root, extra)
+}
+
+// decode decodes a document into a configuration, as far as it can.
+func decode(file string, data []byte, root *yaml.Node, extra int) parsed {
 	var errs []error
 	if extra > 0 {
 		errs = append(errs, lineError(file, extra, "a configuration file holds one YAML document; split the others into files of their own"))
 	}
-	if root.Kind != yaml.MappingNode {
-		return parsed{err: errors.Join(append(errs, lineError(file, root.Line, "the top level must be a mapping (laneHeader, lanes, services, gateways)"))...)}
-	}
-	if expanded, written := expandedSize(root); expanded > maxAliasExpansion*written+aliasSlack {
-		return parsed{err: errors.Join(append(errs, lineError(file, root.Line,
-			"YAML aliases expand the file to %d values, more than %d times the %d written", expanded, maxAliasExpansion, written))...)}
+	if err := checkShape(file, root); err != nil {
+		return parsed{err: errors.Join(append(errs, err)...)}
 	}
 	none, err := takeServicesNone(file, root)
 	errs = append(errs, err)
@@ -79,6 +80,18 @@ func parse(file string, data []byte) parsed {
 	cfg := toModel(&doc, tree{file: file, node: root, line: root.Line})
 	cfg.NoServices = none
 	return parsed{cfg: cfg, err: sortProblems(errs)}
+}
+
+// checkShape checks that a document is a mapping that its aliases do not
+// blow up.
+func checkShape(file string, root *yaml.Node) error {
+	if root.Kind != yaml.MappingNode {
+		return lineError(file, root.Line, "the top level must be a mapping (laneHeader, lanes, services, gateways)")
+	}
+	if expanded, written := expandedSize(root); expanded > maxAliasExpansion*written+aliasSlack {
+		return lineError(file, root.Line, "YAML aliases expand the file to %d values, more than %d times the %d written", expanded, maxAliasExpansion, written)
+	}
+	return nil
 }
 
 func tooLarge(file string) parsed {
