@@ -25,6 +25,11 @@ type Config struct {
 	Gateways []Gateway
 	// SidecarPort is the port of the sidecar's outbound HTTP listener.
 	SidecarPort uint32
+	// NoServices says explicitly that the configuration has no services.
+	// Without it, a source that had services and publishes none is taken
+	// to have been emptied by accident (a truncated or half-written file),
+	// and the services it had keep being served.
+	NoServices bool
 	// Origin is where the top-level settings were written.
 	Origin Origin
 }

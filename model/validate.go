@@ -1,12 +1,31 @@
 package model
 
 import (
-	"fmt"
 	"regexp"
+	"strconv"
 )
 
 // DefaultSidecarPort is the port of the sidecar's outbound HTTP listener.
 const DefaultSidecarPort = 15001
+
+// Length limits, in bytes. Every name and value below ends up in resources
+// sent to every client, and most in every request a proxy routes, so none
+// may be larger than a real one would ever be.
+const (
+	// MaxNameLength bounds service, namespace, version, lane and gateway
+	// names (RFC 1123 labels) and zones.
+	MaxNameLength = 63
+	// MaxHeaderNameLength bounds header names: the lane header and the
+	// headers of sticky keys, hashOn and match rules.
+	MaxHeaderNameLength = 256
+	// MaxCookieNameLength bounds cookie names.
+	MaxCookieNameLength = 256
+	// MaxValueLength bounds the values match rules compare with: 4 KiB,
+	// the size of a whole cookie that browsers are required to keep.
+	MaxValueLength = 4096
+	// MaxPathLength bounds a gateway route's path or path prefix.
+	MaxPathLength = 4096
+)
 
 var (
 	// labelRE is an RFC 1123 label, as used for Kubernetes names.
@@ -50,8 +69,10 @@ type validator struct {
 }
 
 func (v *validator) config() {
-	if !headerRE.MatchString(v.cfg.LaneHeader) || reservedHeaders[v.cfg.LaneHeader] {
-		v.p.add(v.cfg.Origin.At("laneHeader"), "laneHeader", "%q is not a usable lower-case header name", v.cfg.LaneHeader)
+	pos := v.cfg.Origin.At("laneHeader")
+	if v.checkLength(pos, "laneHeader", "laneHeader", v.cfg.LaneHeader, MaxHeaderNameLength) &&
+		(!headerRE.MatchString(v.cfg.LaneHeader) || reservedHeaders[v.cfg.LaneHeader]) {
+		v.p.add(pos, "laneHeader", "%s is not a usable lower-case header name", Quote(v.cfg.LaneHeader))
 	}
 	v.checkPort(v.cfg.Origin.At("sidecarPort"), "sidecarPort", "port", v.cfg.SidecarPort)
 	v.lanes()
@@ -63,8 +84,8 @@ func (v *validator) checkLabel(pos, subject, what, name string, re *regexp.Regex
 	switch {
 	case name == "":
 		v.p.add(pos, subject, "%s is required", what)
-	case len(name) > 63 || !re.MatchString(name):
-		v.p.add(pos, subject, "%s %q must be lower-case letters, digits and '-' (at most 63), starting and ending with a letter or digit", what, name)
+	case len(name) > MaxNameLength || !re.MatchString(name):
+		v.p.add(pos, subject, "%s %s must be lower-case letters, digits and '-' (at most %d), starting and ending with a letter or digit", what, Quote(name), MaxNameLength)
 	}
 }
 
@@ -74,10 +95,62 @@ func (v *validator) checkPort(pos, subject, what string, port uint32) {
 	}
 }
 
+// checkLength reports a string longer than limit bytes; it returns whether
+// the string is short enough to be checked further.
+func (v *validator) checkLength(pos, subject, what, s string, limit int) bool {
+	if len(s) > limit {
+		v.p.add(pos, subject, "%s %s is %d bytes long, more than %d", what, Quote(s), len(s), limit)
+		return false
+	}
+	return true
+}
+
 func (v *validator) checkHeader(pos, subject, what, name string) {
-	if !headerRE.MatchString(name) {
-		v.p.add(pos, subject, "%s %q is not a lower-case header name", what, name)
+	if v.checkLength(pos, subject, what, name, MaxHeaderNameLength) && !headerRE.MatchString(name) {
+		v.p.add(pos, subject, "%s %s is not a lower-case header name", what, Quote(name))
 	}
 }
 
-func describe(kind, name string) string { return fmt.Sprintf("%s %s", kind, name) }
+func (v *validator) checkCookie(pos, subject, what, name string) {
+	if v.checkLength(pos, subject, what, name, MaxCookieNameLength) && !cookieRE.MatchString(name) {
+		v.p.add(pos, subject, "%s %s is not a cookie name", what, Quote(name))
+	}
+}
+
+// checkHeaderMatch checks a header name and the value it must equal.
+func (v *validator) checkHeaderMatch(pos, subject, what string, h NameValue) {
+	v.checkHeader(pos, subject, what, h.Name)
+	v.checkLength(pos, subject, what+" value", h.Value, MaxValueLength)
+}
+
+func describe(kind, name string) string { return kind + " " + Clip(name) }
+
+// quoteLimit is how much of a string a message shows.
+const quoteLimit = 64
+
+// Quote quotes s for a message, cut to its first 64 bytes when longer, so
+// that a huge value never ends up whole in a log line.
+func Quote(s string) string {
+	if len(s) <= quoteLimit {
+		return strconv.Quote(s)
+	}
+	return strconv.Quote(s[:cutAt(s)]) + "..."
+}
+
+// Clip is s, cut as Quote cuts it, unquoted.
+func Clip(s string) string {
+	if len(s) <= quoteLimit {
+		return s
+	}
+	return s[:cutAt(s)] + "..."
+}
+
+// cutAt is where a long string is cut: at most quoteLimit bytes, on a rune
+// boundary.
+func cutAt(s string) int {
+	cut := quoteLimit
+	for cut > 0 && s[cut]&0xC0 == 0x80 {
+		cut--
+	}
+	return cut
+}

@@ -24,13 +24,13 @@ func (v *validator) gateways() {
 }
 
 // gatewayPort checks that a port an edge proxy listens on is valid and
-// used once.
+// used once; ports holds, by port, who uses it and where.
 func (v *validator) gatewayPort(pos, subject string, port uint32, ports map[uint32]string) {
 	v.checkPort(pos, subject, "port", port)
 	if other, dup := ports[port]; dup {
 		v.p.add(pos, subject, "port %d is also used by %s", port, other)
 	}
-	ports[port] = subject
+	ports[port] = subject + " (at " + pos + ")"
 }
 
 func (v *validator) gatewayTLS(g *Gateway, subject string, ports map[uint32]string) {
@@ -80,7 +80,7 @@ func (v *validator) certificate(c *Certificate, subject string) {
 
 func (v *validator) checkHostname(pos, subject, h string) {
 	if len(h) > 253 || !hostnameRE.MatchString(h) {
-		v.p.add(pos, subject, "hostname %q is not a lower-case DNS name (a leading *. is allowed)", h)
+		v.p.add(pos, subject, "hostname %s is not a lower-case DNS name (a leading *. is allowed)", Quote(h))
 	}
 }
 
@@ -108,7 +108,7 @@ func (v *validator) routeService(r *GatewayRoute, subject string) *Service {
 	}
 	switch {
 	case len(found) == 0:
-		v.p.add(pos, subject, "service %s is not defined", r.Service)
+		v.p.add(pos, subject, "service %s is not defined", Clip(r.Service.String()))
 	case len(found) > 1:
 		v.p.add(pos, subject, "service %s has several ports; name one with port", r.Service)
 	case !found[0].Protocol.IsHTTP():

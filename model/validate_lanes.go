@@ -4,7 +4,7 @@ import "fmt"
 
 func (v *validator) lanes() {
 	seen := map[string]Origin{}
-	var total Weight
+	var total uint64
 	over := false
 	for i := range v.cfg.Lanes {
 		l := &v.cfg.Lanes[i]
@@ -20,14 +20,22 @@ func (v *validator) lanes() {
 		if l.Weight > WeightFull {
 			v.p.add(l.Origin.At("weight"), subject, "weight %s %v", l.Weight, ErrWeightFormat)
 		}
-		total += l.Weight
-		if total > WeightFull && !over {
+		total += uint64(l.Weight)
+		if total > uint64(WeightFull) && !over {
 			over = true
-			v.p.add(l.Origin.At("weight"), subject, "lane weights add up to %s%% with this lane, more than 100%%", total)
+			v.p.add(l.Origin.At("weight"), subject, "lane weights add up to %s%% with this lane, more than 100%%", percentOf(total))
 		}
 		v.sticky(l, subject)
 		v.matchRules(l, subject)
 	}
+}
+
+// percentOf formats a sum of weights, which may exceed a Weight.
+func percentOf(total uint64) string {
+	if total <= uint64(^Weight(0)) {
+		return Weight(total).String()
+	}
+	return fmt.Sprintf("%d.%02d", total/100, total%100)
 }
 
 func (v *validator) sticky(l *Lane, subject string) {
@@ -41,8 +49,8 @@ func (v *validator) sticky(l *Lane, subject string) {
 		v.p.add(pos, subject, "sticky needs exactly one of header and cookie")
 	case s.Header != "":
 		v.checkHeader(pos, subject, "sticky header", s.Header)
-	case !cookieRE.MatchString(s.Cookie):
-		v.p.add(pos, subject, "sticky cookie %q is not a cookie name", s.Cookie)
+	default:
+		v.checkCookie(pos, subject, "sticky cookie", s.Cookie)
 	}
 	if s.CookieMaxAge < 0 {
 		v.p.add(l.Origin.At("sticky.maxAge"), subject, "sticky maxAge must not be negative")
@@ -56,12 +64,13 @@ func (v *validator) matchRules(l *Lane, subject string) {
 		case (m.Header == nil) == (m.Cookie == nil):
 			v.p.add(pos, subject, "match rule %d needs exactly one of header and cookie", j+1)
 		case m.Header != nil:
-			v.checkHeader(pos, subject, "match header", m.Header.Name)
+			v.checkHeaderMatch(pos, subject, "match header", *m.Header)
 			if m.Header.Name == v.cfg.LaneHeader {
-				v.p.add(pos, subject, "match header %q is the lane header, which the edge removes before matching", m.Header.Name)
+				v.p.add(pos, subject, "match header %s is the lane header, which the edge removes before matching", Quote(m.Header.Name))
 			}
-		case !cookieRE.MatchString(m.Cookie.Name):
-			v.p.add(pos, subject, "match cookie %q is not a cookie name", m.Cookie.Name)
+		default:
+			v.checkCookie(pos, subject, "match cookie", m.Cookie.Name)
+			v.checkLength(pos, subject, "match cookie value", m.Cookie.Value, MaxValueLength)
 		}
 	}
 }

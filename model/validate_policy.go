@@ -27,7 +27,7 @@ func (v *validator) policy(s *Service, subject string) {
 	switch p.LoadBalancer {
 	case "", LBRoundRobin, LBLeastRequest, LBRingHash, LBMaglev, LBRandom:
 	default:
-		v.p.add(o.At("policy.loadBalancer"), subject, "loadBalancer %q must be round_robin, least_request, ring_hash, maglev or random", p.LoadBalancer)
+		v.p.add(o.At("policy.loadBalancer"), subject, "loadBalancer %s must be round_robin, least_request, ring_hash, maglev or random", Quote(string(p.LoadBalancer)))
 	}
 	v.hashOn(s, subject)
 	v.positive(o.At("policy.connectTimeout"), subject, "connectTimeout", p.ConnectTimeout)
@@ -53,8 +53,8 @@ func (v *validator) hashOn(s *Service, subject string) {
 		v.p.add(pos, subject, "hashOn needs exactly one of header and cookie")
 	case h.Header != "":
 		v.checkHeader(pos, subject, "hashOn header", h.Header)
-	case !cookieRE.MatchString(h.Cookie):
-		v.p.add(pos, subject, "hashOn cookie %q is not a cookie name", h.Cookie)
+	default:
+		v.checkCookie(pos, subject, "hashOn cookie", h.Cookie)
 	}
 }
 
@@ -74,7 +74,7 @@ func (v *validator) retries(s *Service, subject string) {
 	}
 	for i, cond := range r.RetryOn {
 		if !retryOnHTTP[cond] && !retryOnGRPC[cond] {
-			v.p.add(s.Origin.At("policy.retries.retryOn"), subject, "retries retryOn[%d] %q is not a known retry condition", i, cond)
+			v.p.add(s.Origin.At("policy.retries.retryOn"), subject, "retries retryOn[%d] %s is not a known retry condition", i, Quote(cond))
 		}
 	}
 	v.positive(s.Origin.At("policy.retries.perTryTimeout"), subject, "perTryTimeout", r.PerTryTimeout)

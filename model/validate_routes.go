@@ -32,8 +32,9 @@ func (v *validator) routeMatch(pos, subject string, m *RouteMatch) {
 	switch {
 	case paths > 1:
 		v.p.add(pos, subject, "match takes at most one of pathPrefix, path and pathRegex")
+	case !v.checkLength(pos, subject, "match path", m.PathPrefix+m.Path, MaxPathLength):
 	case m.PathPrefix+m.Path != "" && !strings.HasPrefix(m.PathPrefix+m.Path, "/"):
-		v.p.add(pos, subject, "match path %q must start with '/'", m.PathPrefix+m.Path)
+		v.p.add(pos, subject, "match path %s must start with '/'", Quote(m.PathPrefix+m.Path))
 	case m.PathRegex != "":
 		v.checkRegex(pos, subject, "pathRegex", m.PathRegex)
 	}
@@ -41,14 +42,14 @@ func (v *validator) routeMatch(pos, subject string, m *RouteMatch) {
 		v.valueMatch(pos, subject, "header", h)
 		v.checkHeader(pos, subject, "match header", h.Name)
 		if h.Name == v.cfg.LaneHeader {
-			v.p.add(pos, subject, "match header %q is the lane header, which routing by lane already uses", h.Name)
+			v.p.add(pos, subject, "match header %s is the lane header, which routing by lane already uses", Quote(h.Name))
 		}
 	}
 	for _, q := range m.Query {
 		v.valueMatch(pos, subject, "query parameter", q)
 	}
 	if m.Method != "" && !methods[m.Method] {
-		v.p.add(pos, subject, "match method %q is not an HTTP method (GET, POST, ...)", m.Method)
+		v.p.add(pos, subject, "match method %s is not an HTTP method (GET, POST, ...)", Quote(m.Method))
 	}
 }
 
@@ -56,8 +57,11 @@ func (v *validator) valueMatch(pos, subject, what string, m ValueMatch) {
 	if m.Name == "" {
 		v.p.add(pos, subject, "match %s needs a name", what)
 	}
+	v.checkLength(pos, subject, "match "+what+" name", m.Name, MaxHeaderNameLength)
 	if m.Regex {
-		v.checkRegex(pos, subject, what+" "+m.Name+" regex", m.Value)
+		v.checkRegex(pos, subject, what+" "+Clip(m.Name)+" regex", m.Value)
+	} else {
+		v.checkLength(pos, subject, "match "+what+" value", m.Value, MaxValueLength)
 	}
 }
 
@@ -67,7 +71,7 @@ func (v *validator) checkRegex(pos, subject, what, re string) {
 		return
 	}
 	if _, err := regexp.Compile(re); err != nil {
-		v.p.add(pos, subject, "%s %q is not an RE2 regular expression: %v", what, re, err)
+		v.p.add(pos, subject, "%s %s is not an RE2 regular expression: %v", what, Quote(re), err)
 	}
 }
 
@@ -96,16 +100,17 @@ func (v *validator) headerModifier(pos, subject, what string, h *HeaderModifier)
 		v.checkHeader(pos, subject, what+" header", name)
 		switch {
 		case name == v.cfg.LaneHeader || name == "baggage":
-			v.p.add(pos, subject, "%s cannot change %q, which carries the lane", what, name)
+			v.p.add(pos, subject, "%s cannot change %s, which carries the lane", what, Quote(name))
 		case reservedHeaders[name]:
-			v.p.add(pos, subject, "%s cannot change %q", what, name)
+			v.p.add(pos, subject, "%s cannot change %s", what, Quote(name))
 		case seen[name]:
-			v.p.add(pos, subject, "%s changes header %q twice", what, name)
+			v.p.add(pos, subject, "%s changes header %s twice", what, Quote(name))
 		}
 		seen[name] = true
 	}
 	for _, nv := range slices.Concat(h.Set, h.Add) {
 		check(nv.Name)
+		v.checkLength(pos, subject, what+" value", nv.Value, MaxValueLength)
 	}
 	for _, name := range h.Remove {
 		check(name)
@@ -117,15 +122,15 @@ func (v *validator) rewrite(pos, subject string, r *Rewrite, matches []RouteMatc
 		return
 	}
 	if r.Hostname != "" && (strings.HasPrefix(r.Hostname, "*") || !hostnameRE.MatchString(r.Hostname)) {
-		v.p.add(pos, subject, "rewrite hostname %q is not a DNS name", r.Hostname)
+		v.p.add(pos, subject, "rewrite hostname %s is not a DNS name", Quote(r.Hostname))
 	}
 	switch {
 	case r.FullPath != "" && r.PathPrefix != "":
 		v.p.add(pos, subject, "rewrite takes at most one of fullPath and pathPrefix")
 	case r.FullPath != "" && !strings.HasPrefix(r.FullPath, "/"):
-		v.p.add(pos, subject, "rewrite fullPath %q must start with '/'", r.FullPath)
+		v.p.add(pos, subject, "rewrite fullPath %s must start with '/'", Quote(r.FullPath))
 	case r.PathPrefix != "" && !strings.HasPrefix(r.PathPrefix, "/"):
-		v.p.add(pos, subject, "rewrite pathPrefix %q must start with '/'", r.PathPrefix)
+		v.p.add(pos, subject, "rewrite pathPrefix %s must start with '/'", Quote(r.PathPrefix))
 	case r.PathPrefix != "" && !allPrefixMatches(matches):
 		v.p.add(pos, subject, "rewrite pathPrefix replaces what a pathPrefix match matched: every match of the route needs pathPrefix")
 	}
@@ -146,10 +151,10 @@ func (v *validator) mirrors(subject string, ms []Mirror, s *Service) {
 	seen := map[string]bool{}
 	for _, m := range ms {
 		if !s.hasVersion(m.Version) {
-			v.p.add(m.Origin.At("version"), subject, "mirror version %q is not a version of service %s", m.Version, s.Key())
+			v.p.add(m.Origin.At("version"), subject, "mirror version %s is not a version of service %s", Quote(m.Version), s.Key())
 		}
 		if seen[m.Version] {
-			v.p.add(m.Origin.At("version"), subject, "mirrors version %q twice", m.Version)
+			v.p.add(m.Origin.At("version"), subject, "mirrors version %s twice", Quote(m.Version))
 		}
 		seen[m.Version] = true
 		if m.Percent == 0 || m.Percent > WeightFull {
@@ -186,12 +191,16 @@ func (v *validator) splitOf(o Origin, subject string, ws map[string]Weight, s *S
 	}
 	var total uint64
 	for _, name := range slices.Sorted(maps.Keys(ws)) {
+		w := ws[name]
 		if !s.hasVersion(name) {
-			v.p.add(o.At("weights."+name), subject, "weights name version %q, which service %s does not have", name, s.Key())
+			v.p.add(o.At("weights."+name), subject, "weights name version %s, which service %s does not have", Quote(name), s.Key())
 		}
-		total += uint64(ws[name])
+		if w > WeightFull {
+			v.p.add(o.At("weights."+name), subject, "weight %s %v", w, ErrWeightFormat)
+		}
+		total += uint64(w)
 	}
 	if total != uint64(WeightFull) {
-		v.p.add(o.At("weights"), subject, "weights add up to %s%%, not 100%%", Weight(min(total, 1<<31)))
+		v.p.add(o.At("weights"), subject, "weights add up to %s%%, not 100%%", percentOf(total))
 	}
 }

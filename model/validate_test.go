@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -132,7 +133,39 @@ func TestValidateReportsEachRule(t *testing.T) {
 		{"route path without slash", func(c *Config) { c.Gateways[0].Routes[0].Match.PathPrefix = "api" }, "must start with '/'"},
 		{"duplicate gateway port", func(c *Config) {
 			c.Gateways = append(c.Gateways, Gateway{Name: "other", Port: 8080})
-		}, "port 8080 is also used by gateway public"},
+		}, "port 8080 is also used by gateway public (at <unknown>)"},
+		{"lane header too long", func(c *Config) { c.LaneHeader = "x-" + strings.Repeat("a", MaxHeaderNameLength) }, "is 258 bytes long, more than 256"},
+		{"sticky cookie too long", func(c *Config) {
+			c.Lanes[0].Sticky = &Sticky{Cookie: strings.Repeat("c", MaxCookieNameLength+1)}
+		}, "sticky cookie \"ccc"},
+		{"match value too long", func(c *Config) {
+			c.Lanes[0].Match = []MatchRule{{Cookie: &NameValue{Name: "lane", Value: strings.Repeat("v", MaxValueLength+1)}}}
+		}, "match cookie value \"vvv"},
+		{"route header value too long", func(c *Config) {
+			c.Gateways[0].Routes[0].Match.Headers = []ValueMatch{{Name: "x-a", Value: strings.Repeat("v", MaxValueLength+1)}}
+		}, "is 4097 bytes long, more than 4096"},
+		{"route path too long", func(c *Config) { c.Gateways[0].Routes[0].Match.PathPrefix = "/" + strings.Repeat("p", MaxPathLength) }, "match path \"/ppp"},
+		{"zone too long", func(c *Config) { c.Services[0].Versions[0].Endpoints[0].Zone = strings.Repeat("z", 64) }, "endpoint zone"},
+		{"endpoint weights overflow", func(c *Config) {
+			v := &c.Services[0].Versions[0]
+			v.Endpoints = nil
+			for i := range 4295 {
+				v.Endpoints = append(v.Endpoints, Endpoint{Address: fmt.Sprintf("10.1.%d.%d", i/250, i%250+1), Port: 80, Weight: MaxEndpointWeight})
+			}
+		}, "endpoint weights add up to 4295000000, more than 4294967295"},
+		{"duplicate version", func(c *Config) {
+			c.Services[0].Versions[1].Name = "v1"
+			c.Services[0].Versions[0].Origin = NewOrigin("f.yaml:5", nil)
+		}, "version v1: defined twice (also at f.yaml:5)"},
+		{"duplicate gateway", func(c *Config) {
+			c.Gateways[0].Origin = NewOrigin("f.yaml:20", nil)
+			c.Gateways = append(c.Gateways, Gateway{Name: "public", Port: 8081})
+		}, "gateway public: defined twice (also at f.yaml:20)"},
+		{"duplicate endpoint position", func(c *Config) {
+			v := &c.Services[0].Versions[0]
+			v.Endpoints[0].Origin = NewOrigin("f.yaml:9", nil)
+			v.Endpoints = append(v.Endpoints, v.Endpoints[0])
+		}, "endpoint 10.0.0.1:9080 is listed twice (also at f.yaml:9)"},
 		{"tcp port is the sidecar's", func(c *Config) {
 			c.Services = append(c.Services, Service{Name: "db", Namespace: "default", Port: DefaultSidecarPort, Protocol: ProtocolTCP,
 				Versions: []Version{{Name: "v1"}}})
@@ -200,5 +233,39 @@ func TestValidateServiceMatches(t *testing.T) {
 	}
 	if strings.Contains(got.Error(), "match 1") {
 		t.Errorf("a good match was reported: %v", got)
+	}
+}
+
+func TestMessagesNeverQuoteAHugeValueWhole(t *testing.T) {
+	cfg := valid()
+	huge := strings.Repeat("é", 1<<20)
+	cfg.LaneHeader = huge
+	cfg.Services[0].Protocol = Protocol(huge)
+	cfg.Services[0].Policy.Retries.RetryOn = []string{huge}
+	err := Validate(cfg)
+	if err == nil {
+		t.Fatal("a huge lane header and protocol validated")
+	}
+	for _, e := range Errors(err) {
+		if len(e.Error()) > 400 {
+			t.Errorf("a message of %d bytes: %.120s...", len(e.Error()), e.Error())
+		}
+	}
+	if q := Quote(huge); !strings.HasSuffix(q, `é"...`) || len(q) > quoteLimit+8 {
+		t.Errorf("Quote cuts to %q", q)
+	}
+}
+
+// TestSumsDoNotWrap gives weights whose 32-bit sums would wrap around to
+// an acceptable figure: 4294967295 + 10001 would be 10000, exactly 100%.
+func TestSumsDoNotWrap(t *testing.T) {
+	cfg := valid()
+	cfg.Services[0].Weights = map[string]Weight{"v1": ^Weight(0), "v2": 10001}
+	cfg.Lanes = append(cfg.Lanes, Lane{Name: "b", Weight: ^Weight(0) - 999})
+	err := Validate(cfg)
+	for _, want := range []string{"weights add up to 42949772.96%, not 100%", "lane weights add up to 42949672.96% with this lane"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Validate = %v\nwant %q", err, want)
+		}
 	}
 }

@@ -22,11 +22,11 @@ var ErrWeightFormat = errors.New("must be a number from 0 to 100 with at most 2 
 func ParseWeight(s string) (Weight, error) {
 	whole, frac, hasFrac := strings.Cut(strings.TrimSpace(s), ".")
 	if whole == "" || len(frac) > 2 || (hasFrac && frac == "") || !digits(whole) || !digits(frac) {
-		return 0, fmt.Errorf("%q %w", s, ErrWeightFormat)
+		return 0, fmt.Errorf("%s %w", Quote(s), ErrWeightFormat)
 	}
 	w, err := strconv.ParseUint(whole, 10, 32)
 	if err != nil || w > 100 {
-		return 0, fmt.Errorf("%q %w", s, ErrWeightFormat)
+		return 0, fmt.Errorf("%s %w", Quote(s), ErrWeightFormat)
 	}
 	hundredths := uint64(0)
 	if frac != "" {
@@ -35,7 +35,7 @@ func ParseWeight(s string) (Weight, error) {
 	}
 	total := Weight(w*100 + hundredths)
 	if total > WeightFull {
-		return 0, fmt.Errorf("%q %w", s, ErrWeightFormat)
+		return 0, fmt.Errorf("%s %w", Quote(s), ErrWeightFormat)
 	}
 	return total, nil
 }

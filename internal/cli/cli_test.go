@@ -58,6 +58,37 @@ func TestValidate(t *testing.T) {
 	}
 }
 
+func TestValidateTheExamplesFolder(t *testing.T) {
+	out, errOut, err := run("validate", "../../examples/")
+	if err != nil {
+		t.Fatalf("validate examples/: %v\n%s", err, errOut)
+	}
+	for _, want := range []string{
+		"../../examples/envoy-edge.yaml: skipped: an Envoy bootstrap, not Graylane configuration\n",
+		"../../examples/envoy-sidecar.yaml: skipped: an Envoy bootstrap, not Graylane configuration\n",
+		"../../examples/: valid (1 lanes, 2 services, 1 gateways)\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("validate examples/ lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestValidateAgreesWithServeOnEmptyConfigurations(t *testing.T) {
+	_, errOut, err := run("validate", writeConfig(t, "# emptied\n"))
+	if !errors.Is(err, ErrReported) || !strings.Contains(errOut, "graylane.yaml:1: the file is empty") {
+		t.Errorf("validate of an empty file: %v\n%s", err, errOut)
+	}
+	out, _, err := run("validate", writeConfig(t, "laneHeader: x-lane\n"))
+	if err != nil || !strings.Contains(out, "note: no services; serve refuses this configuration in place of one with services") {
+		t.Errorf("validate of a configuration without services: %v\n%s", err, out)
+	}
+	out, _, err = run("validate", writeConfig(t, "services: none\n"))
+	if err != nil || strings.Contains(out, "note:") {
+		t.Errorf("validate of services: none: %v\n%s", err, out)
+	}
+}
+
 func TestRender(t *testing.T) {
 	out, _, err := run("render", "--config", "../../examples/graylane.yaml", "--role", "edge")
 	if err != nil {

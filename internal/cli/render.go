@@ -25,7 +25,7 @@ func newRenderCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			res, err := load(configPath, opts...)
+			_, res, err := load(configPath, opts...)
 			if err != nil {
 				for _, e := range model.Errors(err) {
 					fmt.Fprintln(cmd.ErrOrStderr(), e)

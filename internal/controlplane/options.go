@@ -25,6 +25,7 @@ type options struct {
 	laneFilter        lanefilter.Source
 	moduleAddress     string
 	sources           []providers.Source
+	fileOptions       []file.Option
 	shutdownGrace     time.Duration
 }
 
@@ -47,6 +48,11 @@ func newOptions(opts []Option) options {
 // WithConfigPath serves the configuration file or directory at path.
 func WithConfigPath(path string) Option { return func(o *options) { o.configPath = path } }
 
+// WithFileOptions passes options to the file source of WithConfigPath.
+func WithFileOptions(opts ...file.Option) Option {
+	return func(o *options) { o.fileOptions = append(o.fileOptions, opts...) }
+}
+
 // WithSource adds a configuration source, such as the Kubernetes source;
 // with WithConfigPath too, the sources' configurations are merged.
 func WithSource(s providers.Source) Option {
@@ -59,7 +65,11 @@ func (o *options) allSources() []providers.Source {
 	if o.configPath == "" {
 		return o.sources
 	}
-	f := file.NewSource(o.configPath, file.WithLogger(o.log), file.WithCoalescer(o.coalescer))
+	opts := []file.Option{file.WithLogger(o.log), file.WithCoalescer(o.coalescer)}
+	if len(o.sources) > 0 {
+		opts = append(opts, file.WithOtherSources())
+	}
+	f := file.NewSource(o.configPath, append(opts, o.fileOptions...)...)
 	return append([]providers.Source{f}, o.sources...)
 }
 

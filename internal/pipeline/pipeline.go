@@ -30,13 +30,17 @@ type Pipeline struct {
 	builder *builder // used by the build loop only
 	kick    chan struct{}
 
-	mu       sync.Mutex
-	parts    map[string]*model.Config
-	trigger  string // the source that published last
-	rejected map[string][]string
-	warnings map[string][]string
-	status   Status
-	ready    chan struct{}
+	mu      sync.Mutex
+	parts   map[string]*model.Config
+	trigger string // the source that published last
+	// recovering is set when a source's rejected configuration was
+	// replaced by one not yet built.
+	recovering bool
+	rejected   map[string][]string
+	served     map[string]int // services each source has in the served configuration
+	warnings   map[string][]string
+	status     Status
+	ready      chan struct{}
 }
 
 var _ providers.Publisher = (*Pipeline)(nil)
@@ -61,7 +65,8 @@ func New(cache *snapshot.Cache, m *metrics.Metrics, opts ...Option) *Pipeline {
 	p := &Pipeline{
 		cache: cache, metrics: m, log: zap.NewNop(),
 		parts: map[string]*model.Config{}, rejected: map[string][]string{}, warnings: map[string][]string{},
-		ready: make(chan struct{}), builder: newBuilder(), kick: make(chan struct{}, 1),
+		served: map[string]int{},
+		ready:  make(chan struct{}), builder: newBuilder(), kick: make(chan struct{}, 1),
 	}
 	for _, o := range opts {
 		o(p)
@@ -72,12 +77,21 @@ func New(cache *snapshot.Cache, m *metrics.Metrics, opts ...Option) *Pipeline {
 // Ready is closed once the first snapshots are published.
 func (p *Pipeline) Ready() <-chan struct{} { return p.ready }
 
-// Publish takes a source's whole configuration; a build follows.
+// Publish takes a source's whole configuration; a build follows. A
+// configuration without services from a source whose services are served
+// is rejected instead, unless it says it means to have none.
 func (p *Pipeline) Publish(source string, cfg *model.Config) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if err := p.emptied(source, cfg); err != nil {
+		p.reject(source, err)
+		return
+	}
 	p.parts[source] = cfg
 	p.trigger = source
+	if _, wasRejected := p.rejected[source]; wasRejected {
+		p.recovering = true
+	}
 	delete(p.rejected, source)
 	if !p.haveAllSources() {
 		p.log.Info("waiting for every source before the first build", zap.String("source", source), zap.Strings("sources", p.waitFor))
@@ -102,13 +116,12 @@ func (p *Pipeline) Start(ctx context.Context) error {
 }
 
 // Reject records a configuration a source could not read; what it
-// published before stays in effect.
+// published before stays in effect. The problems the source is already
+// rejected for are neither logged nor counted again.
 func (p *Pipeline) Reject(source string, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.rejected[source] = p.logProblems(source, err)
-	p.metrics.ConfigErrors.WithLabelValues(source).Inc()
-	p.updateStatus()
+	p.reject(source, err)
 }
 
 // Warn records problems a source worked around; nil clears them. The same
@@ -116,10 +129,7 @@ func (p *Pipeline) Reject(source string, err error) {
 func (p *Pipeline) Warn(source string, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	var problems []string
-	for _, e := range model.Errors(err) {
-		problems = append(problems, e.Error())
-	}
+	problems := texts(err)
 	if slices.Equal(problems, p.warnings[source]) {
 		return
 	}
@@ -145,7 +155,7 @@ func (p *Pipeline) haveAllSources() bool {
 // holding the lock only to read the parts and to write the status.
 func (p *Pipeline) rebuild() {
 	p.mu.Lock()
-	parts, trigger := p.partsInOrder(), p.trigger
+	parts, trigger, counts := p.partsInOrder(), p.trigger, p.serviceCounts()
 	p.mu.Unlock()
 	start := time.Now()
 	res, err := p.builder.build(parts, p.opts)
@@ -156,15 +166,18 @@ func (p *Pipeline) rebuild() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err != nil {
-		p.status.BuildErrors = p.logProblems(trigger, err)
-		p.metrics.ConfigErrors.WithLabelValues(trigger).Inc()
-		p.metrics.SnapshotBuildErrors.Inc()
-		p.updateStatus()
+		p.buildFailed(trigger, err)
 		return
 	}
+	recovering := len(p.status.BuildErrors) > 0
 	p.status.BuildErrors = nil
 	p.status.Config = res.Config.String()
 	p.status.PublishedAt = time.Now()
+	p.served = counts
+	if recovering || p.recovering {
+		p.recovering = false
+		p.log.Info("configuration accepted again", zap.String("source", trigger), zap.Stringer("config", res.Config))
+	}
 	p.markReady()
 	p.updateStatus()
 }

@@ -11,7 +11,7 @@ func toModel(doc *document, t tree) *model.Config {
 	c := &model.Config{
 		LaneHeader:  doc.LaneHeader,
 		SidecarPort: doc.SidecarPort,
-		Origin:      t.origin(),
+		Origin:      t.topOrigin(),
 	}
 	for i := range doc.Lanes {
 		c.Lanes = append(c.Lanes, toLane(&doc.Lanes[i], t.key("lanes").item(i)))
@@ -53,7 +53,7 @@ func toService(d *serviceDoc, t tree) model.Service {
 		ver := model.Version{Name: v.Name, Lane: v.Lane, Origin: vt.origin()}
 		for j, e := range v.Endpoints {
 			ver.Endpoints = append(ver.Endpoints, model.Endpoint{
-				Address: e.Address, Port: e.Port, Weight: e.Weight, Zone: e.Zone,
+				Address: e.Address, Port: e.Port, Weight: uint32(e.Weight), Zone: e.Zone,
 				Origin: vt.key("endpoints").item(j).origin(),
 			})
 		}

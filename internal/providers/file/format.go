@@ -2,6 +2,7 @@ package file
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	yaml "go.yaml.in/yaml/v4"
@@ -101,10 +102,10 @@ type versionDoc struct {
 }
 
 type endpointDoc struct {
-	Address string `yaml:"address"`
-	Port    uint32 `yaml:"port"`
-	Weight  uint32 `yaml:"weight"`
-	Zone    string `yaml:"zone"`
+	Address string         `yaml:"address"`
+	Port    uint32         `yaml:"port"`
+	Weight  endpointWeight `yaml:"weight"`
+	Zone    string         `yaml:"zone"`
 }
 
 type policyDoc struct {
@@ -212,6 +213,20 @@ func (p *percent) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
+// endpointWeight is an endpoint's weight, a whole number from 1 to
+// model.MaxEndpointWeight; 0 stands for "not written" (weight 1).
+type endpointWeight uint32
+
+// UnmarshalYAML rejects a written 0 rather than read it as the default.
+func (w *endpointWeight) UnmarshalYAML(n *yaml.Node) error {
+	v, err := strconv.ParseUint(n.Value, 10, 32)
+	if n.Kind != yaml.ScalarNode || err != nil || v < 1 || v > model.MaxEndpointWeight {
+		return fmt.Errorf("endpoint weight %s must be a whole number from 1 to %d", model.Quote(n.Value), model.MaxEndpointWeight)
+	}
+	*w = endpointWeight(v)
+	return nil
+}
+
 // duration is written as a Go duration: "250ms", "5s", "1m30s".
 type duration time.Duration
 
@@ -219,10 +234,10 @@ type duration time.Duration
 func (d *duration) UnmarshalYAML(n *yaml.Node) error {
 	v, err := time.ParseDuration(n.Value)
 	if n.Kind != yaml.ScalarNode || err != nil {
-		return fmt.Errorf("duration %q must look like 250ms, 5s or 1m30s", n.Value)
+		return fmt.Errorf("duration %s must look like 250ms, 5s or 1m30s", model.Quote(n.Value))
 	}
 	if v < 0 {
-		return fmt.Errorf("duration %q must not be negative", n.Value)
+		return fmt.Errorf("duration %s must not be negative", model.Quote(n.Value))
 	}
 	*d = duration(v)
 	return nil

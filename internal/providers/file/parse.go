@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -14,68 +14,244 @@ import (
 	"github.com/graylane/graylane/model"
 )
 
+// MaxFileSize bounds a configuration file: 32 MiB, four times a
+// configuration of 10,000 services of three versions of three endpoints,
+// with a gateway route to each (7.4 MiB).
+const MaxFileSize = 32 << 20
+
 // Parse decodes one configuration file. The result is neither normalized
-// nor validated; every error is a *model.Error at a line of file.
+// nor validated; every error is a *model.Error at a line of file, sorted by
+// line. A file that is YAML but has problems still gives what could be
+// decoded, so that validation can report the rest in the same pass; the
+// result is nil only for a file that is not YAML at all or is another
+// format (see Read).
 func Parse(file string, data []byte) (*model.Config, error) {
-	root, err := loadNode(file, data)
-	if err != nil || root == nil {
-		return &model.Config{Origin: model.NewOrigin(file, nil)}, err
+	p := parse(file, data)
+	if p.foreign != "" {
+		return nil, lineError(file, 1, "%s, not a Graylane configuration", p.foreign)
 	}
-	if root.Kind != yaml.MappingNode {
-		return nil, &model.Error{Pos: pos(file, root.Line), Message: "the top level must be a mapping (laneHeader, lanes, services, gateways)"}
-	}
-	var doc document
-	if err := root.Load(&doc, yaml.WithKnownFields()); err != nil {
-		return nil, yamlError(file, err)
-	}
-	return toModel(&doc, tree{file: file, node: root, line: root.Line}), nil
+	return p.cfg, p.err
 }
 
-// loadNode reads the single document of a file; nil for an empty file.
-func loadNode(file string, data []byte) (*yaml.Node, error) {
+// parsed is one file read.
+type parsed struct {
+	cfg *model.Config
+	// foreign names the format of a file that is clearly something else,
+	// such as an Envoy bootstrap; cfg and err are then unset.
+	foreign string
+	err     error
+}
+
+func parse(file string, data []byte) parsed {
+	if len(data) > MaxFileSize {
+		return tooLarge(file)
+	}
+	if err := checkEncoding(file, data); err != nil {
+		return parsed{err: err}
+	}
+	root, extra, err := loadDocument(file, data)
+	switch {
+	case err != nil:
+		return parsed{err: err}
+	case isEmpty(root):
+		return parsed{err: lineError(file, lineOf(root), "the file is empty; an emptied or half-written file is not a configuration (to serve no services, write `services: none`)")}
+	}
+	if f := foreignFormat(root); f != "" {
+		return parsed{foreign: f}
+	}
+	return decode(file, data, root, extra)
+}
+
+// decode decodes a document into a configuration, as far as it can.
+func decode(file string, data []byte, root *yaml.Node, extra int) parsed {
+	var errs []error
+	if extra > 0 {
+		errs = append(errs, lineError(file, extra, "a configuration file holds one YAML document; split the others into files of their own"))
+	}
+	if err := checkShape(file, root); err != nil {
+		return parsed{err: errors.Join(append(errs, err)...)}
+	}
+	none, err := takeServicesNone(file, root)
+	errs = append(errs, err)
+	var doc document
+	if err := root.Load(&doc, yaml.WithKnownFields()); err != nil {
+		errs = append(errs, yamlError(file, data, err))
+	}
+	cfg := toModel(&doc, tree{file: file, node: root, line: root.Line})
+	cfg.NoServices = none
+	return parsed{cfg: cfg, err: sortProblems(errs)}
+}
+
+// checkShape checks that a document is a mapping that its aliases do not
+// blow up.
+func checkShape(file string, root *yaml.Node) error {
+	if root.Kind != yaml.MappingNode {
+		return lineError(file, root.Line, "the top level must be a mapping (laneHeader, lanes, services, gateways)")
+	}
+	if expanded, written := expandedSize(root); expanded > maxAliasExpansion*written+aliasSlack {
+		return lineError(file, root.Line, "YAML aliases expand the file to %d values, more than %d times the %d written", expanded, maxAliasExpansion, written)
+	}
+	return nil
+}
+
+func tooLarge(file string) parsed {
+	return parsed{err: lineError(file, 1, "the file is larger than the %d MiB a configuration file may have", MaxFileSize>>20)}
+}
+
+// loadDocument reads the first YAML document of a file, nil when there is
+// none; extra is the line of a second document, 0 when there is none.
+func loadDocument(file string, data []byte) (root *yaml.Node, extra int, err error) {
 	loader, err := yaml.NewLoader(bytes.NewReader(data))
 	if err != nil {
-		return nil, yamlError(file, err)
+		return nil, 0, yamlError(file, data, err)
 	}
 	var doc yaml.Node
 	if err := loader.Load(&doc); errors.Is(err, io.EOF) {
-		return nil, nil
+		return nil, 0, nil
 	} else if err != nil {
-		return nil, yamlError(file, err)
+		return nil, 0, yamlError(file, data, err)
 	}
-	var extra yaml.Node
-	if err := loader.Load(&extra); !errors.Is(err, io.EOF) {
-		return nil, &model.Error{Pos: pos(file, extra.Line), Message: "a configuration file holds one YAML document; split the others into files of their own"}
+	var next yaml.Node
+	if err := loader.Load(&next); !errors.Is(err, io.EOF) {
+		extra = max(next.Line, 1)
 	}
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
-		return doc.Content[0], nil
+		return doc.Content[0], extra, nil
 	}
-	return &doc, nil
+	return &doc, extra, nil
 }
 
-// yamlError turns the YAML library's errors into *model.Error values.
-func yamlError(file string, err error) error {
-	var many *yaml.LoadErrors
-	if errors.As(err, &many) {
-		errs := make([]error, 0, len(many.Errors))
-		for _, e := range many.Errors {
-			errs = append(errs, loadError(file, e))
+// loadNode reads the single document of a value; nil when it is empty.
+func loadNode(file string, data []byte) (*yaml.Node, error) {
+	root, extra, err := loadDocument(file, data)
+	if err == nil && extra > 0 {
+		err = lineError(file, extra, "a configuration file holds one YAML document; split the others into files of their own")
+	}
+	return root, err
+}
+
+// isEmpty reports a document with nothing in it: no document at all (an
+// empty file, or only comments), null, or an empty mapping.
+func isEmpty(root *yaml.Node) bool {
+	switch {
+	case root == nil:
+		return true
+	case root.Kind == yaml.ScalarNode:
+		return root.ShortTag() == "!!null"
+	case root.Kind == yaml.MappingNode:
+		return len(root.Content) == 0
+	}
+	return false
+}
+
+func lineOf(n *yaml.Node) int {
+	if n == nil {
+		return 1
+	}
+	return max(n.Line, 1)
+}
+
+// A file's YAML aliases may make it at most maxAliasExpansion times as
+// large as written, plus aliasSlack values: a few lines of aliases of
+// aliases must not decode to a configuration that takes the control plane
+// minutes to translate.
+const (
+	maxAliasExpansion = 10
+	aliasSlack        = 10_000
+)
+
+// expandedSize counts the values of a document with its aliases expanded,
+// and as written.
+func expandedSize(root *yaml.Node) (expanded, written int) {
+	sizes := map[*yaml.Node]int{}
+	var size func(n *yaml.Node) int
+	size = func(n *yaml.Node) int {
+		if s, ok := sizes[n]; ok {
+			return s
 		}
-		return errors.Join(errs...)
+		sizes[n] = 1 // an alias inside its own anchor counts once
+		s := 1
+		if n.Kind == yaml.AliasNode && n.Alias != nil {
+			s = size(n.Alias)
+		}
+		for _, c := range n.Content {
+			s += size(c)
+		}
+		sizes[n] = s
+		return s
 	}
-	var one *yaml.LoadError
-	if errors.As(err, &one) {
-		return loadError(file, one)
-	}
-	return &model.Error{Pos: file, Message: err.Error()}
+	return size(root), len(sizes)
 }
 
-func loadError(file string, e *yaml.LoadError) error {
-	msg := friendly(e.Message)
-	if e.ContextMsg != "" {
-		msg = e.ContextMsg + ": " + msg
+// servicesNone is the explicit form of a configuration without services.
+// Neither emptying nor cutting a file short can produce it: a file that
+// lists services never holds it, and cut short it is not a list.
+const servicesNone = "none"
+
+// takeServicesNone reports whether the file says `services: none`, and
+// replaces that value by an empty list for decoding. A `services:` key
+// without a value, what a file cut short after it holds, is an error.
+func takeServicesNone(file string, root *yaml.Node) (bool, error) {
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		if k.Value != "services" || v.Kind != yaml.ScalarNode {
+			continue
+		}
+		switch {
+		case v.ShortTag() == "!!str" && v.Value == servicesNone:
+			root.Content[i+1] = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Line: v.Line, Column: v.Column}
+			return true, nil
+		case v.ShortTag() == "!!null":
+			return false, lineError(file, k.Line, "services has no value: list the services, or write `services: none` to serve none")
+		}
 	}
-	return &model.Error{Pos: pos(file, e.Mark.Line), Message: msg}
+	return false, nil
+}
+
+// graylaneKeys are the top-level keys of the configuration file.
+var graylaneKeys = yamlKeys(reflect.TypeFor[document]())
+
+func yamlKeys(t reflect.Type) map[string]bool {
+	keys := map[string]bool{}
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+		keys[name] = true
+	}
+	return keys
+}
+
+// envoyBootstrapKeys are top-level keys of an Envoy bootstrap.
+var envoyBootstrapKeys = []string{"static_resources", "dynamic_resources", "admin", "node"}
+
+// foreignFormat names the format of a document that is clearly not
+// Graylane configuration: one with no Graylane top-level key, and either
+// the apiVersion and kind of a Kubernetes manifest or the keys of an Envoy
+// bootstrap. Anything else is read as configuration, so that a typo is
+// reported rather than skipped.
+func foreignFormat(root *yaml.Node) string {
+	if root.Kind != yaml.MappingNode {
+		return ""
+	}
+	keys := map[string]*yaml.Node{}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if graylaneKeys[root.Content[i].Value] {
+			return ""
+		}
+		keys[root.Content[i].Value] = root.Content[i+1]
+	}
+	if kind, ok := keys["kind"]; ok && keys["apiVersion"] != nil {
+		return fmt.Sprintf("a Kubernetes manifest (kind %s)", model.Quote(kind.Value))
+	}
+	for _, k := range envoyBootstrapKeys {
+		if keys[k] != nil {
+			return "an Envoy bootstrap"
+		}
+	}
+	return ""
+}
+
+func lineError(file string, line int, format string, args ...any) *model.Error {
+	return &model.Error{Pos: pos(file, max(line, 1)), Message: fmt.Sprintf(format, args...)}
 }
 
 func pos(file string, line int) string {
@@ -83,56 +259,4 @@ func pos(file string, line int) string {
 		return file
 	}
 	return file + ":" + strconv.Itoa(line)
-}
-
-var (
-	unknownFieldRE = regexp.MustCompile("^field (.+) not found in type .+$")
-	constructRE    = regexp.MustCompile("^cannot construct !!(\\w+)(?: `(.*)`)? into (.+)$")
-)
-
-// friendly rewrites the YAML library's messages in the configuration's terms
-// rather than Go's.
-func friendly(msg string) string {
-	if m := unknownFieldRE.FindStringSubmatch(msg); m != nil {
-		return fmt.Sprintf("unknown field %q", m[1])
-	}
-	if m := constructRE.FindStringSubmatch(msg); m != nil {
-		if m[2] == "" {
-			return fmt.Sprintf("want %s, got %s", goTypeWord(m[3]), yamlTagWord(m[1]))
-		}
-		return fmt.Sprintf("want %s, got %s %q", goTypeWord(m[3]), yamlTagWord(m[1]), m[2])
-	}
-	return msg
-}
-
-func goTypeWord(t string) string {
-	switch {
-	case strings.HasPrefix(t, "[]"):
-		return "a list"
-	case strings.HasPrefix(t, "map["):
-		return "a mapping"
-	case strings.HasPrefix(t, "int"), strings.HasPrefix(t, "uint"):
-		return "a whole number"
-	case t == "bool":
-		return "true or false"
-	case t == "string":
-		return "a string"
-	case strings.HasPrefix(t, "float"):
-		return "a number"
-	}
-	return "a mapping"
-}
-
-func yamlTagWord(tag string) string {
-	switch tag {
-	case "str":
-		return "the string"
-	case "int", "float":
-		return "the number"
-	case "seq":
-		return "a list"
-	case "map":
-		return "a mapping"
-	}
-	return tag
 }

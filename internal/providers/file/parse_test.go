@@ -1,6 +1,7 @@
 package file
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,12 +62,111 @@ func TestParseSyntaxDuplicatesAndDocuments(t *testing.T) {
 			t.Errorf("Parse(%q) = %v, want an error containing %q", src, err, want)
 		}
 	}
-	if cfg, err := Parse("empty.yaml", []byte("# nothing yet\n")); err != nil || len(cfg.Services) != 0 {
-		t.Errorf("an empty file gives %+v, %v; want an empty configuration", cfg, err)
+}
+
+func TestParseRefusesEmptyFiles(t *testing.T) {
+	for src, line := range map[string]int{"": 1, "\n\n": 1, "# nothing yet\n": 1, "~\n": 1, "\n{}\n": 2, "---\n": 2} {
+		_, err := Parse("c.yaml", []byte(src))
+		want := fmt.Sprintf("c.yaml:%d: the file is empty", line)
+		if err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("Parse(%q) = %v, want %q", src, err, want)
+		}
+	}
+	if _, err := Parse("c.yaml", []byte("lanes:\n  - name: a\nservices:\n")); err == nil ||
+		!strings.Contains(err.Error(), "c.yaml:3: services has no value") {
+		t.Errorf("a file cut short after services: gives %v", err)
 	}
 }
 
-func TestParseConvertsTheContractExample(t *testing.T) {
+func TestServicesNoneIsTheExplicitEmptyConfiguration(t *testing.T) {
+	cfg, err := Parse("c.yaml", []byte("# withdraw everything\nservices: none\n"))
+	if err != nil || !cfg.NoServices || len(cfg.Services) != 0 {
+		t.Fatalf("services: none gives %+v, %v", cfg, err)
+	}
+	if got := cfg.Origin.At("services"); got != "c.yaml:2" {
+		t.Errorf("services: none is at %s, want c.yaml:2", got)
+	}
+	for _, src := range []string{"services: []\n", "services:\n  - name: a\n    port: 80\n    versions: [{name: v1}]\n"} {
+		if cfg, err := Parse("c.yaml", []byte(src)); err != nil || cfg.NoServices {
+			t.Errorf("Parse(%q) says no services: %+v, %v", src, cfg, err)
+		}
+	}
+	if _, err := Parse("c.yaml", []byte("services: nothing\n")); err == nil || !strings.Contains(err.Error(), "want a list") {
+		t.Errorf("services: nothing gives %v", err)
+	}
+}
+
+// TestNoCutOfAFileSaysNoServices cuts a configuration short at every byte:
+// no prefix of a file that lists services may read as `services: none`.
+func TestNoCutOfAFileSaysNoServices(t *testing.T) {
+	data, err := os.ReadFile("../../../examples/graylane.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := range len(data) {
+		if cfg, _ := Parse("c.yaml", data[:n]); cfg != nil && cfg.NoServices {
+			t.Fatalf("the first %d bytes say services: none", n)
+		}
+	}
+}
+
+func TestParsePlacesEncodingAndTabErrors(t *testing.T) {
+	cases := map[string]string{
+		"services:\n\t- name: a\n":                "c.yaml:2: a tab character: YAML indents with spaces, never tabs",
+		"laneHeader: x\nlanes:\n  - name: \xff\n": "c.yaml:3: invalid UTF-8 (byte 0xff at column 11)",
+		"laneHeader: \"a\x00b\"\n":                "c.yaml:1: control character U+0000 at column 15",
+		"lanes: []\nlaneHeader: x\n  \xc3\x28\n":  "c.yaml:3: invalid UTF-8 (byte 0xc3 at column 3)",
+	}
+	for src, want := range cases {
+		_, err := Parse("c.yaml", []byte(src))
+		if err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("Parse(%q) = %v, want %q", src, err, want)
+		}
+	}
+	if _, err := Parse("c.yaml", make([]byte, MaxFileSize+1)); err == nil || !strings.Contains(err.Error(), "c.yaml:1: the file is larger than the 32 MiB") {
+		t.Errorf("a file over the limit gives %v", err)
+	}
+}
+
+func TestLoadReportsTypeRangeAndValidationProblemsInOnePass(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "c.yaml", strings.Join([]string{
+		"services:", // 1
+		"  - name: reviews",
+		"    port: 9080",
+		"    versions:",
+		"      - name: v1", // 5
+		"        endpoints:",
+		"          - {address: 10.0.0.1, weight: 0}",
+		"          - {address: 10.0.0.2, weight: -1}",
+		"          - {address: 10.0.0.3, port: -5}",
+		"      - name: v2", // 10
+		"        lane: blue",
+		"    weights: {v1: 50, v2: 40}",
+		"    policy: {timeout: 5}",
+		"gateways:",
+		"  - name: public", // 15
+		"    port: 8080",
+		"    routes: [{match: {pathPrefix: /}, service: ratings}]",
+		"",
+	}, "\n"))
+	_, err := Load(filepath.Join(dir, "c.yaml"))
+	f := filepath.Join(dir, "c.yaml")
+	want := []string{
+		f + `:7: endpoint weight "0" must be a whole number from 1 to 1000000`,
+		f + `:8: endpoint weight "-1" must be a whole number from 1 to 1000000`,
+		f + `:9: want a whole number from 0 to 4294967295, got -5`,
+		f + `:11: service reviews.default:9080: version v2: lane "blue" is not defined in lanes`,
+		f + `:12: service reviews.default:9080: weights add up to 90%, not 100%`,
+		f + `:13: duration "5" must look like 250ms, 5s or 1m30s`,
+		f + `:17: gateway public: route 1: service ratings.default is not defined`,
+	}
+	if got := problems(err); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestParseConvertsTheExample(t *testing.T) {
 	cfg, err := Load("../../../examples/graylane.yaml")
 	if err != nil {
 		t.Fatalf("Load: %v", err)
@@ -144,5 +244,21 @@ func write(t *testing.T, dir, name, content string) {
 	t.Helper()
 	if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestParseBoundsAliasExpansion(t *testing.T) {
+	bomb := "lanes: &a [{name: x}, {name: x}, {name: x}, {name: x}, {name: x}, {name: x}, {name: x}, {name: x}]\n"
+	for i, prev := range []string{"a", "b", "c", "d", "e"} {
+		bomb += fmt.Sprintf("x%d: &%c [%s]\n", i, 'b'+i, strings.Repeat("*"+prev+", ", 9)+"*"+prev)
+	}
+	_, err := Parse("c.yaml", []byte(bomb))
+	if err == nil || !strings.Contains(err.Error(), "c.yaml:1: YAML aliases expand the file to") {
+		t.Errorf("an alias bomb gives %v", err)
+	}
+	shared := "services:\n  - name: a\n    port: 80\n    versions: [{name: v1}]\n    policy: &p {timeout: 5s}\n" +
+		"  - name: b\n    port: 80\n    versions: [{name: v1}]\n    policy: *p\n"
+	if cfg, err := Parse("c.yaml", []byte(shared)); err != nil || cfg.Services[1].Policy.Timeout != 5*time.Second {
+		t.Errorf("a shared policy gives %+v, %v", cfg, err)
 	}
 }

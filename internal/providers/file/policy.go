@@ -41,7 +41,7 @@ func decodePolicyField(doc *policyDoc, field, value string) error {
 	key := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: field}
 	m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{key, node}}
 	if err := m.Load(doc, yaml.WithKnownFields()); err != nil {
-		return yamlError(field, err)
+		return yamlError(field, []byte(value), err)
 	}
 	return nil
 }

@@ -55,6 +55,19 @@ func (t tree) origin() model.Origin {
 	return model.NewOrigin(t.pos(t.lineOf()), fields)
 }
 
+// topOrigin is the object's position with its own keys' positions only,
+// for the top level: the lanes, services and gateways below have origins
+// of their own.
+func (t tree) topOrigin() model.Origin {
+	fields := map[string]string{}
+	if t.node != nil && t.node.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(t.node.Content); i += 2 {
+			fields[t.node.Content[i].Value] = t.pos(t.node.Content[i].Line)
+		}
+	}
+	return model.NewOrigin(t.pos(t.lineOf()), fields)
+}
+
 func (t tree) collect(prefix string, fields map[string]string) {
 	if t.node == nil {
 		return

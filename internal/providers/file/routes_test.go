@@ -109,3 +109,35 @@ func writeFile(t *testing.T, path string, data []byte) {
 		t.Fatal(err)
 	}
 }
+
+// TestSourceReadsARotatedCertificateAgain replaces a gateway's certificate
+// files, in a folder of their own, as cert-manager does: the source
+// publishes the configuration again with the new certificate.
+func TestSourceReadsARotatedCertificateAgain(t *testing.T) {
+	dir := t.TempDir()
+	ca := testcert.NewCA("test")
+	first, second := ca.Leaf("shop.example.com"), ca.Leaf("shop.example.com")
+	writeCert := func(p testcert.Pair) {
+		writeFile(t, filepath.Join(dir, "certs", ".new.pem"), p.Chain)
+		writeFile(t, filepath.Join(dir, "certs", ".new.key"), p.Key)
+		for _, f := range [][2]string{{".new.pem", "shop.pem"}, {".new.key", "shop.key"}} {
+			if err := os.Rename(filepath.Join(dir, "certs", f[0]), filepath.Join(dir, "certs", f[1])); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	writeCert(first)
+	writeFile(t, filepath.Join(dir, "config", "graylane.yaml"), []byte(strings.ReplaceAll(routesConfig, "certs/", "../certs/")))
+	rec := run(t, filepath.Join(dir, "config", "graylane.yaml"))
+	if got := string(rec.last().Gateways[0].TLS.Certificates[0].Chain); got != string(first.Chain) {
+		t.Fatal("the first certificate was not read")
+	}
+	writeCert(second)
+	deadline := time.Now().Add(5 * time.Second)
+	for string(rec.last().Gateways[0].TLS.Certificates[0].Chain) != string(second.Chain) {
+		if time.Now().After(deadline) {
+			t.Fatal("the rotated certificate was not published within 5s")
+		}
+		rec.wait(t)
+	}
+}
