@@ -27,7 +27,7 @@ type pluginContext struct {
 	table         *lane.Table
 	counters      []metricCounter
 	metricNames   []string // see OnPluginStart
-	routeCacheErr bool // clear_route_cache failed once and was logged
+	routeCacheErr bool     // clear_route_cache failed once and was logged
 }
 
 // OnPluginStart parses the configuration and defines the counters; a bad
