@@ -9,6 +9,7 @@ BENCH     ?= .
 BENCHTIME ?= 1s
 COUNT     ?= 1
 FILTER    := cmd/wasm-filter
+LANEGRPC  := lanegrpc
 WASM      := $(BIN)/lane-filter.wasm
 
 # controller-gen generates the CRDs and deepcopy code of api/; a test checks
@@ -52,7 +53,7 @@ validate: build ## Check a configuration: make validate CONFIG=path
 	$(BIN)/xds validate $(CONFIG)
 
 .PHONY: test
-test: test-go test-filter ## Run every test with -race (what CI runs)
+test: test-go test-filter test-lanegrpc ## Run every test with -race (what CI runs)
 
 .PHONY: test-go
 test-go: ## Test the control plane (unit, golden, end-to-end with grpc-go's xDS client and a real API server)
@@ -70,6 +71,10 @@ generate: ## Generate the CRDs (config/crd) and deepcopy code of api/ with contr
 test-filter: ## Test the lane filter natively and compiled to wasm, and its TinyGo entry point
 	cd $(FILTER) && $(GO) test -race -count=1 ./...
 	cd $(FILTER) && $(GO) test -count=1 -tags tinygosdk ./...
+
+.PHONY: test-lanegrpc
+test-lanegrpc: ## Test the gRPC lane interceptors for applications (lanegrpc, a module of its own)
+	cd $(LANEGRPC) && $(GO) test -race -count=1 ./...
 
 .PHONY: ci-deps
 ci-deps: envtest-assets ## Install what the tests need on a fresh machine (CI runs it)
@@ -90,12 +95,13 @@ bench-filter: ## Benchmark the lane filter per request, natively and on wazero, 
 STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .PHONY: lint
-lint: ## gofmt, go vet and staticcheck, both modules
+lint: ## gofmt, go vet and staticcheck, every module
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
 	cd $(FILTER) && $(GO) vet ./... && $(GO) vet -tags tinygosdk ./...
 	cd $(FILTER) && $(STATICCHECK) ./... && $(STATICCHECK) -tags tinygosdk ./...
+	cd $(LANEGRPC) && $(GO) vet ./... && $(STATICCHECK) ./...
 
 .PHONY: clean
 clean: ## Remove build outputs

@@ -113,15 +113,16 @@ func (e *env) bootstrap() []byte {
 }`, e.cp.XDSAddress(), e.t.Name()))
 }
 
-// dial connects grpc-go's xDS client to xds:///target.
-func (e *env) dial(target string) *grpc.ClientConn {
+// dial connects grpc-go's xDS client to xds:///target, with extra dial
+// options (interceptors) if any.
+func (e *env) dial(target string, opts ...grpc.DialOption) *grpc.ClientConn {
 	e.t.Helper()
 	resolver, err := xds.NewXDSResolverWithConfigForTesting(e.bootstrap())
 	if err != nil {
 		e.t.Fatalf("xds resolver: %v", err)
 	}
-	conn, err := grpc.NewClient("xds:///"+target,
-		grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithResolvers(resolver))
+	conn, err := grpc.NewClient("xds:///"+target, append(opts,
+		grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithResolvers(resolver))...)
 	if err != nil {
 		e.t.Fatalf("dial %s: %v", target, err)
 	}

@@ -15,6 +15,7 @@ func Merge(parts ...*Config) (*Config, error) {
 			continue
 		}
 		mergeSetting(&p, fields, "laneHeader", &out.LaneHeader, c.LaneHeader, c.Origin)
+		mergeSetting(&p, fields, "laneBaggageKey", &out.LaneBaggageKey, c.LaneBaggageKey, c.Origin)
 		mergeSetting(&p, fields, "sidecarPort", &out.SidecarPort, c.SidecarPort, c.Origin)
 		c = c.DeepCopy()
 		out.Lanes = append(out.Lanes, c.Lanes...)

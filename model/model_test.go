@@ -16,8 +16,8 @@ func TestNormalizeDefaultsAndSorts(t *testing.T) {
 		},
 	}
 	c.Normalize()
-	if c.LaneHeader != DefaultLaneHeader || c.SidecarPort != DefaultSidecarPort {
-		t.Errorf("defaults: laneHeader %q, sidecarPort %d", c.LaneHeader, c.SidecarPort)
+	if c.LaneHeader != DefaultLaneHeader || c.LaneBaggageKey != DefaultLaneBaggageKey || c.SidecarPort != DefaultSidecarPort {
+		t.Errorf("defaults: laneHeader %q, laneBaggageKey %q, sidecarPort %d", c.LaneHeader, c.LaneBaggageKey, c.SidecarPort)
 	}
 	if c.Lanes[0].Name != "b" || c.Lanes[0].Sticky.CookieMaxAge != DefaultCookieMaxAge {
 		t.Errorf("lanes must keep their order and get a cookie max age: %+v", c.Lanes)

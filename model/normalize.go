@@ -12,6 +12,7 @@ func (c *Config) Normalize() {
 	if c.LaneHeader == "" {
 		c.LaneHeader = DefaultLaneHeader
 	}
+	c.LaneBaggageKey = cmp.Or(c.LaneBaggageKey, DefaultLaneBaggageKey)
 	c.SidecarPort = cmp.Or(c.SidecarPort, DefaultSidecarPort)
 	for i := range c.Lanes {
 		normalizeLane(&c.Lanes[i])

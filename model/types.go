@@ -6,6 +6,10 @@ import "time"
 // when the configuration does not name one.
 const DefaultLaneHeader = "x-canary"
 
+// DefaultLaneBaggageKey is the key of the W3C baggage member that also
+// carries the lane between hops when the configuration does not name one.
+const DefaultLaneBaggageKey = "graylane-lane"
+
 // StableLane is the implicit baseline lane. A request tagged with it, or with
 // any lane a service has no version for, goes to the service's baseline.
 const StableLane = "stable"
@@ -17,6 +21,11 @@ const DefaultNamespace = "default"
 type Config struct {
 	// LaneHeader carries the lane name from the edge to every later hop.
 	LaneHeader string
+	// LaneBaggageKey is the key of the W3C baggage member
+	// (LaneBaggageKey=<lane>) that carries the lane as well, for
+	// applications that forward baggage; the lane header wins when both
+	// are present.
+	LaneBaggageKey string
 	// Lanes are the release lanes, in the order the edge filter checks them.
 	Lanes []Lane
 	// Services are sorted by Key.

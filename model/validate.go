@@ -27,6 +27,9 @@ const (
 	MaxPathLength = 4096
 )
 
+// MaxLaneBaggageKeyLength bounds laneBaggageKey, in bytes.
+const MaxLaneBaggageKeyLength = 64
+
 var (
 	// labelRE is an RFC 1123 label, as used for Kubernetes names.
 	labelRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
@@ -36,6 +39,8 @@ var (
 	headerRE = regexp.MustCompile("^[a-z0-9!#$%&'*+.^_`|~-]+$")
 	// cookieRE is a cookie name (RFC 6265 token).
 	cookieRE = regexp.MustCompile("^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
+	// baggageKeyRE is a W3C baggage key (RFC 9110 token).
+	baggageKeyRE = cookieRE
 )
 
 // reservedHeaders cannot carry a lane: proxies treat them specially.
@@ -73,6 +78,9 @@ func (v *validator) config() {
 	if v.checkLength(pos, "laneHeader", "laneHeader", v.cfg.LaneHeader, MaxHeaderNameLength) &&
 		(!headerRE.MatchString(v.cfg.LaneHeader) || reservedHeaders[v.cfg.LaneHeader]) {
 		v.p.add(pos, "laneHeader", "%s is not a usable lower-case header name", Quote(v.cfg.LaneHeader))
+	}
+	if k := v.cfg.LaneBaggageKey; !baggageKeyRE.MatchString(k) || len(k) > MaxLaneBaggageKeyLength {
+		v.p.add(v.cfg.Origin.At("laneBaggageKey"), "laneBaggageKey", "%q is not a W3C baggage key (header-name characters, at most %d)", k, MaxLaneBaggageKeyLength)
 	}
 	v.checkPort(v.cfg.Origin.At("sidecarPort"), "sidecarPort", "port", v.cfg.SidecarPort)
 	v.lanes()

@@ -48,6 +48,8 @@ func TestValidateReportsEachRule(t *testing.T) {
 			c.Lanes[0].Match = []MatchRule{{Header: &NameValue{Name: "x-canary", Value: "1"}}}
 		}, "is the lane header"},
 		{"bad lane header", func(c *Config) { c.LaneHeader = "Host" }, "laneHeader"},
+		{"bad baggage key", func(c *Config) { c.LaneBaggageKey = "lane=x" }, `laneBaggageKey: "lane=x" is not a W3C baggage key`},
+		{"long baggage key", func(c *Config) { c.LaneBaggageKey = strings.Repeat("k", 65) }, "laneBaggageKey: \"kkkk"},
 		{"service port out of range", func(c *Config) { c.Services[0].Port = 70000 }, "port 70000 must be between 1 and 65535"},
 		{"bad protocol", func(c *Config) { c.Services[0].Protocol = "udp" }, `protocol "udp"`},
 		{"bad service name", func(c *Config) { c.Services[0].Name = "Reviews_1" }, "name \"Reviews_1\""},

@@ -23,6 +23,13 @@ func filterCases() []filterCase {
 		{"metrics", testMetrics},
 		{"empty configuration", testEmptyConfiguration},
 		{"control plane configuration", testControlPlaneConfig},
+		{"baggage written", testBaggageWritten},
+		{"untrusted baggage lane stripped", testUntrustedBaggageStripped},
+		{"several baggage headers", testSeveralBaggageHeaders},
+		{"baggage within limits", testBaggageLimits},
+		{"baggage key configured", testBaggageKeyConfigured},
+		{"trusted baggage lane kept", testTrustedBaggageKept},
+		{"repeated lane headers", testRepeatedLaneHeaders},
 	}
 }
 

@@ -21,9 +21,13 @@ func testControlPlaneConfig(t *testing.T, newHost newHost) {
 		t.Fatal(err)
 	}
 	h := started(t, newHost, string(data))
-	up, _ := h.exchange(baseRequest([2]string{"cookie", "lane=canary"}, [2]string{"x-canary", "beta"}))
+	up, _ := h.exchange(baseRequest([2]string{"cookie", "lane=canary"}, [2]string{"x-canary", "beta"},
+		[2]string{"baggage", "graylane-lane=beta,userId=alice"}))
 	if got := laneOf(t, up, "x-canary"); got != "canary" {
 		t.Errorf("the lane=canary cookie led to %s", got)
+	}
+	if got := baggageOf(t, up); got != "userId=alice,graylane-lane=canary" {
+		t.Errorf("the lane=canary cookie led to baggage %q", got)
 	}
 	// A user the canary does not take reaches beta, which assigns the uid
 	// cookie; with it, the user's next request lands in the same lane.

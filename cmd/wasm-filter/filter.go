@@ -1,6 +1,10 @@
 package main
 
-import "github.com/graylane/graylane/cmd/wasm-filter/lane"
+import (
+	"strings"
+
+	"github.com/graylane/graylane/cmd/wasm-filter/lane"
+)
 
 func init() {
 	setVMContext(&vmContext{})
@@ -22,7 +26,8 @@ type pluginContext struct {
 	defaultPluginContext
 	table         *lane.Table
 	counters      []metricCounter
-	routeCacheErr bool // clear_route_cache failed once and was logged
+	metricNames   []string // see OnPluginStart
+	routeCacheErr bool     // clear_route_cache failed once and was logged
 }
 
 // OnPluginStart parses the configuration and defines the counters; a bad
@@ -41,11 +46,16 @@ func (p *pluginContext) OnPluginStart(size int) startStatus {
 		logCriticalf("graylane lane filter: %s", lane.LogLine(err))
 		return startFailed
 	}
+	// The names stay referenced as long as the counters: a host may keep
+	// the guest memory of a name instead of copying it (the SDK's wazero
+	// emulator does, and loses the metric once the module reuses it).
 	counters := make([]metricCounter, table.NumLanes())
+	names := make([]string, table.NumLanes())
 	for i := range counters {
-		counters[i] = defineCounterMetric(lane.MetricName(table.LaneName(i)))
+		names[i] = lane.MetricName(table.LaneName(i))
+		counters[i] = defineCounterMetric(names[i])
 	}
-	p.table, p.counters = table, counters
+	p.table, p.counters, p.metricNames = table, counters, names
 	logInfof("graylane lane filter: %d lanes, lane header %q, thresholds %v",
 		table.NumLanes()-1, table.LaneHeader(), table.Thresholds())
 	return startOK
@@ -70,26 +80,54 @@ type httpContext struct {
 	defaultHttpContext
 	plugin     *pluginContext
 	setCookies []string
+	// baggage is the baggage header written upstream, referenced until
+	// the stream ends: a host may keep the guest memory of a header value
+	// instead of copying it (the SDK's wazero emulator does).
+	baggage string
 }
 
-// OnHttpRequestHeaders implements the SDK's HttpContext.
+// OnHttpRequestHeaders implements the SDK's HttpContext: it reads the
+// request headers once, decides, counts, and writes both carriers of the
+// lane, the lane header and the baggage member.
 func (h *httpContext) OnHttpRequestHeaders(int, bool) action {
 	p := h.plugin
 	if p.table == nil {
 		return actionContinue
 	}
-	d := p.table.Decide(requestHeaders{}, lane.RuntimeRandom{})
+	req := readRequestHeaders(p.table.LaneHeader())
+	d := p.table.Decide(&req, lane.RuntimeRandom{})
 	p.counters[d.Lane].Increment(1)
-	if d.Keep {
-		return actionContinue
+	if d.Cause != lane.CauseTrusted { // the lane header is decided, or taken from baggage
+		if !setRequestHeader(p.table.LaneHeader(), d.Name, req.laneHeaders) {
+			return actionContinue
+		}
+		p.clearRouteCache()
 	}
-	if err := replaceHttpRequestHeader(p.table.LaneHeader(), d.Name); err != nil {
-		logWarnf("graylane lane filter: setting %s: %v", p.table.LaneHeader(), err)
-		return actionContinue
+	if b := p.table.Baggage(req.baggage, d); b != req.baggage || req.baggageHeaders > 1 {
+		setRequestHeader(lane.BaggageHeader, b, req.baggageHeaders)
+		h.baggage = b
 	}
-	p.clearRouteCache()
 	h.setCookies = d.SetCookies
 	return actionContinue
+}
+
+// setRequestHeader leaves exactly one header name with value, whichever
+// number n of them the request had. A host's replace may keep later
+// duplicates (Envoy did before http_set_copy_replace_all_headers, the SDKs'
+// emulators do) and its remove may take only the first, so duplicates are
+// removed one by one first.
+func setRequestHeader(name, value string, n int) bool {
+	for ; n > 1; n-- {
+		if err := removeHttpRequestHeader(name); err != nil {
+			logWarnf("graylane lane filter: removing %s: %v", name, err)
+			return false
+		}
+	}
+	if err := replaceHttpRequestHeader(name, value); err != nil {
+		logWarnf("graylane lane filter: setting %s: %v", name, err)
+		return false
+	}
+	return true
 }
 
 // OnHttpResponseHeaders adds the sticky cookies generated for the request.
@@ -102,11 +140,60 @@ func (h *httpContext) OnHttpResponseHeaders(int, bool) action {
 	return actionContinue
 }
 
-// requestHeaders reads the current request's headers from the host.
-type requestHeaders struct{}
+// requestHeaders are the current request's headers, read from the host in
+// one call. Get returns the first value of a header, as the host's
+// single-header read does, except for baggage, whose values are joined.
+type requestHeaders struct {
+	pairs          [][2]string
+	laneHeaders    int    // number of lane headers
+	baggage        string // every baggage header, joined with ","
+	baggageHeaders int    // number of baggage headers
+}
+
+var _ lane.Headers = (*requestHeaders)(nil)
+
+// readRequestHeaders reads the request headers; a host that cannot give
+// them (none is not an error) is logged and the request decided without.
+func readRequestHeaders(laneHeader string) requestHeaders {
+	pairs, err := getHttpRequestHeaders()
+	if err != nil && !isNotFound(err) {
+		logWarnf("graylane lane filter: reading the request headers: %v", err)
+	}
+	r := requestHeaders{pairs: pairs}
+	for _, kv := range pairs {
+		switch {
+		case equalFold(kv[0], laneHeader):
+			r.laneHeaders++
+		case equalFold(kv[0], lane.BaggageHeader):
+			r.addBaggage(kv[1])
+		}
+	}
+	return r
+}
+
+func (r *requestHeaders) addBaggage(v string) {
+	r.baggageHeaders++
+	switch {
+	case v == "":
+	case r.baggage == "":
+		r.baggage = v
+	default:
+		r.baggage += "," + v
+	}
+}
 
 // Get implements lane.Headers.
-func (requestHeaders) Get(name string) (string, bool) {
-	v, err := getHttpRequestHeader(name)
-	return v, err == nil && v != ""
+func (r *requestHeaders) Get(name string) (string, bool) {
+	if name == lane.BaggageHeader {
+		return r.baggage, r.baggage != ""
+	}
+	for _, kv := range r.pairs {
+		if equalFold(kv[0], name) {
+			return kv[1], kv[1] != ""
+		}
+	}
+	return "", false
 }
+
+// equalFold compares header names; hosts give them in lower case already.
+func equalFold(a, b string) bool { return len(a) == len(b) && strings.EqualFold(a, b) }

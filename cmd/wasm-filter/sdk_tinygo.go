@@ -3,6 +3,8 @@
 package main
 
 import (
+	"errors"
+
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm"
 	"github.com/tetratelabs/proxy-wasm-go-sdk/proxywasm/types"
 )
@@ -30,8 +32,9 @@ const (
 var (
 	setVMContext             = proxywasm.SetVMContext
 	getPluginConfiguration   = proxywasm.GetPluginConfiguration
-	getHttpRequestHeader     = proxywasm.GetHttpRequestHeader
+	getHttpRequestHeaders    = proxywasm.GetHttpRequestHeaders
 	replaceHttpRequestHeader = proxywasm.ReplaceHttpRequestHeader
+	removeHttpRequestHeader  = proxywasm.RemoveHttpRequestHeader
 	addHttpResponseHeader    = proxywasm.AddHttpResponseHeader
 	callForeignFunction      = proxywasm.CallForeignFunction
 	defineCounterMetric      = proxywasm.DefineCounterMetric
@@ -40,3 +43,6 @@ var (
 	logInfof                 = proxywasm.LogInfof
 	logDebugf                = proxywasm.LogDebugf
 )
+
+// isNotFound reports the host's "not found" status.
+func isNotFound(err error) bool { return errors.Is(err, types.ErrorStatusNotFound) }

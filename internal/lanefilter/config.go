@@ -11,9 +11,13 @@ import (
 
 // ConfigFor returns the filter's configuration for a gateway, in the
 // filter's own types (cmd/wasm-filter/lane, whose README documents the
-// JSON schema).
+// JSON schema). The baggage key is left out when it is the default, which
+// the filter shares with the model.
 func ConfigFor(cfg *model.Config, gw *model.Gateway) lane.Config {
 	pc := lane.Config{LaneHeader: cfg.LaneHeader, TrustLaneHeader: gw.TrustLaneHeader, Lanes: []lane.LaneConfig{}}
+	if cfg.LaneBaggageKey != model.DefaultLaneBaggageKey {
+		pc.LaneBaggageKey = cfg.LaneBaggageKey
+	}
 	for _, l := range cfg.Lanes {
 		lc := lane.LaneConfig{Name: l.Name, Weight: l.Weight.Percent()}
 		if s := l.Sticky; s != nil {

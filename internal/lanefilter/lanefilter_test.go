@@ -15,6 +15,7 @@ import (
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
+	"github.com/graylane/graylane/cmd/wasm-filter/lane"
 	"github.com/graylane/graylane/internal/lanefilter"
 	"github.com/graylane/graylane/internal/pipeline"
 	"github.com/graylane/graylane/model"
@@ -50,6 +51,27 @@ func TestConfigForFollowsTheSchema(t *testing.T) {
 		`{"name":"beta","weight":1.25,"sticky":{"cookie":"uid","maxAgeSeconds":5400}}]}`
 	if string(js) != want {
 		t.Errorf("configuration\n got %s\nwant %s", js, want)
+	}
+}
+
+// TestConfigCarriesTheBaggageKey: the filter uses the configured key, and
+// the model's default when the configuration leaves it out.
+func TestConfigCarriesTheBaggageKey(t *testing.T) {
+	for _, key := range []string{"lane", ""} {
+		cfg := config(1050, false)
+		cfg.LaneBaggageKey = key
+		cfg.Normalize()
+		js, err := lanefilter.ConfigJSON(cfg, &cfg.Gateways[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		tb, err := lane.Parse(js)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tb.BaggageKey() != cfg.LaneBaggageKey {
+			t.Errorf("laneBaggageKey %q: the filter's key is %q, want %q", key, tb.BaggageKey(), cfg.LaneBaggageKey)
+		}
 	}
 }
 

@@ -41,3 +41,25 @@ func BenchmarkParse(b *testing.B) {
 		}
 	}
 }
+
+var sinkString string
+
+// BenchmarkBaggage is the cost of the baggage header to forward: none
+// incoming, a typical OpenTelemetry header, and one whose lane member is
+// replaced.
+func BenchmarkBaggage(b *testing.B) {
+	tb := mustParse(b, fullConfig)
+	d := tb.Decide(headers{"x-debug-lane": "canary"}, seeded(1))
+	for _, c := range []struct{ name, in string }{
+		{"none", ""},
+		{"otel", "userId=alice,tenant=acme;scope=org,session=5f0e8a3c"},
+		{"replace", "userId=alice,graylane-lane=beta,tenant=acme;scope=org"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				sinkString = tb.Baggage(c.in, d)
+			}
+		})
+	}
+}

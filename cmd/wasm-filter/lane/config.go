@@ -15,8 +15,11 @@ type Config struct {
 	// LaneHeader is the request header that carries the lane name between
 	// hops. Empty means DefaultLaneHeader.
 	LaneHeader string `json:"laneHeader,omitempty"`
-	// TrustLaneHeader keeps a lane header sent by the client instead of
-	// deciding the lane again.
+	// LaneBaggageKey is the key of the W3C baggage member that also
+	// carries the lane. Empty means DefaultBaggageKey.
+	LaneBaggageKey string `json:"laneBaggageKey,omitempty"`
+	// TrustLaneHeader keeps a lane sent by the client (the lane header,
+	// else the baggage member) instead of deciding the lane again.
 	TrustLaneHeader bool `json:"trustLaneHeader,omitempty"`
 	// Lanes are the release lanes, in the order they are checked.
 	Lanes []LaneConfig `json:"lanes,omitempty"`
@@ -92,6 +95,7 @@ func Decode(data []byte) (Config, error) {
 	}
 	err := decodeObject(data, "", fieldDecoders{
 		"laneHeader":      stringField(&cfg.LaneHeader),
+		"laneBaggageKey":  stringField(&cfg.LaneBaggageKey),
 		"trustLaneHeader": boolField(&cfg.TrustLaneHeader),
 		"lanes":           arrayField(&cfg.Lanes, decodeLane),
 	})

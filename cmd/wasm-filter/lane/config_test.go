@@ -10,6 +10,7 @@ import (
 
 const fullConfig = `{
   "laneHeader": "X-Lane",
+  "laneBaggageKey": "graylane-lane",
   "trustLaneHeader": true,
   "lanes": [
     {"name": "canary", "weight": 10.5,
@@ -26,7 +27,7 @@ func TestDecodeFullConfig(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Decode: %v", err)
 	}
-	if cfg.LaneHeader != "X-Lane" || !cfg.TrustLaneHeader || len(cfg.Lanes) != 3 {
+	if cfg.LaneHeader != "X-Lane" || cfg.LaneBaggageKey != "graylane-lane" || !cfg.TrustLaneHeader || len(cfg.Lanes) != 3 {
 		t.Fatalf("top level decoded wrong: %+v", cfg)
 	}
 	c := cfg.Lanes[0]
@@ -53,8 +54,8 @@ func TestParseDefaults(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Parse(%q): %v", doc, err)
 		}
-		if tb.LaneHeader() != DefaultLaneHeader || tb.trust || tb.NumLanes() != 1 {
-			t.Errorf("Parse(%q) = header %q trust %v lanes %d", doc, tb.LaneHeader(), tb.trust, tb.NumLanes())
+		if tb.LaneHeader() != DefaultLaneHeader || tb.BaggageKey() != DefaultBaggageKey || tb.trust || tb.NumLanes() != 1 {
+			t.Errorf("Parse(%q) = header %q baggage key %q trust %v lanes %d", doc, tb.LaneHeader(), tb.BaggageKey(), tb.trust, tb.NumLanes())
 		}
 	}
 }
@@ -94,6 +95,9 @@ func TestParseErrorsNameTheField(t *testing.T) {
 		{"match empty name", `{"lanes":[{"name":"a","match":[{"header":{"value":"v"}}]}]}`, []string{"lanes[0].match[0].header.name: must not be empty"}},
 		{"match bad name", `{"lanes":[{"name":"a","match":[{"cookie":{"name":"a b","value":"v"}}]}]}`, []string{"lanes[0].match[0].cookie.name: must be a valid cookie name"}},
 		{"lane header", `{"laneHeader": "x canary"}`, []string{"laneHeader: must be a valid header name"}},
+		{"baggage key", `{"laneBaggageKey": "lane=x"}`, []string{"laneBaggageKey: must be a W3C baggage key"}},
+		{"baggage key length", `{"laneBaggageKey": "` + strings.Repeat("k", MaxBaggageKeyLength+1) + `"}`, []string{"laneBaggageKey: must be a W3C baggage key (header-name characters) of at most 64 bytes"}},
+		{"baggage key type", `{"laneBaggageKey": 1}`, []string{"laneBaggageKey: must be a string"}},
 		{"several errors", `{"lanes":[{"name":""},{"name":"b","weight":200}]}`, []string{"lanes[0].name: must not be empty", "lanes[1].weight: must be between 0 and 100"}},
 	}
 	for _, tc := range cases {

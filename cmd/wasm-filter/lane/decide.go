@@ -34,6 +34,9 @@ const (
 	CauseSticky
 	// CauseRandom: the lane's weight took the request by a random draw.
 	CauseRandom
+	// CauseTrustedBaggage: the request had no lane header and the trusted
+	// lane member of its baggage was kept.
+	CauseTrustedBaggage
 )
 
 // Decision is the outcome for one request.
@@ -45,8 +48,9 @@ type Decision struct {
 	Name string
 	// Cause is the step that chose the lane.
 	Cause Cause
-	// Keep is true when the incoming lane header is trusted and must be left
-	// untouched; Name is then the lane it counts for.
+	// Keep is true when the incoming lane is trusted and kept (Cause
+	// CauseTrusted or CauseTrustedBaggage); Name is then that lane, which
+	// counts for the lane of that name or, unknown, for stable.
 	Keep bool
 	// SetCookies are Set-Cookie header values for sticky cookies generated
 	// for this request, to add to the response.
@@ -64,17 +68,33 @@ type request struct {
 	ids     []string // generated id per cookie slot, allocated on first use
 }
 
-// Decide chooses the lane of a request.
+// Decide chooses the lane of a request. h.Get(BaggageHeader) must return
+// every baggage header of the request, joined with ",".
 func (t *Table) Decide(h Headers, r Random) Decision {
 	if t.trust {
-		if v, ok := h.Get(t.header); ok {
-			i := t.index(v)
-			return Decision{Lane: i, Name: v, Cause: CauseTrusted, Keep: true}
+		if d, ok := t.trusted(h); ok {
+			return d
 		}
 	}
 	req := request{h: h, r: r}
 	lane, cause := t.choose(&req)
 	return Decision{Lane: lane, Name: t.LaneName(lane), Cause: cause, SetCookies: t.setCookies(&req)}
+}
+
+// trusted keeps the lane of a request to a gateway that trusts incoming
+// lanes: the lane header, else the lane member of the baggage, as every
+// later hop reads them. A baggage lane that is not a token (it becomes the
+// lane header's value) counts as absent.
+func (t *Table) trusted(h Headers) (Decision, bool) {
+	if v, ok := h.Get(t.header); ok {
+		return Decision{Lane: t.index(v), Name: v, Cause: CauseTrusted, Keep: true}, true
+	}
+	if b, ok := h.Get(BaggageHeader); ok {
+		if v, ok := BaggageValue(b, t.baggageKey); ok && isToken(v) {
+			return Decision{Lane: t.index(v), Name: v, Cause: CauseTrustedBaggage, Keep: true}, true
+		}
+	}
+	return Decision{}, false
 }
 
 // choose applies the match rules, then the weights.

@@ -3,12 +3,13 @@
 // and shared by both filter entry points.
 //
 // The filter puts every request that enters the edge Envoy into a release
-// lane by setting the lane header (default "x-canary"); every later hop
-// routes by that header. The decision, for each request, is:
+// lane by setting the lane header (default "x-canary") and the member
+// "graylane-lane=<lane>" of the W3C baggage header; every later hop routes
+// by either. The decision, for each request, is:
 //
-//  1. Unless the configuration trusts incoming lane headers, an incoming lane
-//     header is ignored and overwritten. When it is trusted and present, it is
-//     kept as is.
+//  1. Unless the configuration trusts incoming lanes, an incoming lane header
+//     and baggage lane member are ignored and overwritten. When they are
+//     trusted, the lane header, else the baggage member, is kept.
 //  2. The match rules of the lanes, lanes in order and rules in order: the
 //     first lane with a matching rule takes the request.
 //  3. The weights, lanes in order: lane i takes the request when
@@ -20,6 +21,8 @@
 //     against the same threshold. A missing sticky cookie is generated, used
 //     for the decision and returned to the client with Set-Cookie.
 //  5. A request in no lane goes to the "stable" lane.
+//
+// Table.Baggage builds the baggage header to forward (see RewriteBaggage).
 //
 // Parse turns the plugin configuration JSON into an immutable Table; a Table
 // is built completely before it is used, so a bad configuration never leaves

@@ -38,23 +38,28 @@ func checkThresholds(t *testing.T, tb *Table) {
 	}
 }
 
-// FuzzDecide checks decisions against arbitrary header and cookie values.
+// FuzzDecide checks decisions against arbitrary header, cookie and
+// baggage values, and that the baggage written carries the decided lane.
 func FuzzDecide(f *testing.F) {
 	tb := mustParse(f, fullConfig)
-	f.Add("user-1", "uid=abc; lane=canary", "canary")
-	f.Add("", "", "")
-	f.Add("x", ";;==;\"", "stable")
-	f.Fuzz(func(t *testing.T, user, cookie, lane string) {
-		h := headers{"x-user-id": user, "cookie": cookie, "x-lane": lane}
+	f.Add("user-1", "uid=abc; lane=canary", "canary", "")
+	f.Add("", "", "", "graylane-lane=beta")
+	f.Add("x", ";;==;\"", "stable", "a=1,graylane-lane=%zz")
+	f.Fuzz(func(t *testing.T, user, cookie, lane, baggage string) {
+		h := headers{"x-user-id": user, "cookie": cookie, "x-lane": lane, "baggage": baggage}
 		d := tb.Decide(h, seeded(1))
-		if d.Keep != (lane != "") {
-			t.Fatalf("trusted header %q: keep %v", lane, d.Keep)
+		inBaggage, ok := BaggageValue(baggage, DefaultBaggageKey)
+		if d.Keep != (lane != "" || ok && isToken(inBaggage)) {
+			t.Fatalf("trusted header %q, baggage %q: keep %v", lane, baggage, d.Keep)
 		}
 		if d.Lane < 0 || d.Lane >= tb.NumLanes() {
 			t.Fatalf("lane index %d", d.Lane)
 		}
 		if again := tb.Decide(h, seeded(2)); !d.Keep && user != "" && again.Lane != d.Lane {
 			t.Fatalf("sticky user %q changed lane %d -> %d", user, d.Lane, again.Lane)
+		}
+		if v, ok := BaggageValue(tb.Baggage(baggage, d), DefaultBaggageKey); !ok || v != d.Name {
+			t.Fatalf("baggage %q after lane %q carries %q", baggage, d.Name, v)
 		}
 	})
 }

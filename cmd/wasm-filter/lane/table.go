@@ -23,10 +23,12 @@ func MetricName(lane string) string {
 // Table is the compiled, immutable decision table of one configuration.
 // It is safe for concurrent use.
 type Table struct {
-	header  string
-	trust   bool
-	lanes   []compiledLane
-	cookies []cookieSlot
+	header     string
+	baggageKey string
+	trust      bool
+	lanes      []compiledLane
+	cookies    []cookieSlot
+	members    []string // baggage member per lane index, stable last
 }
 
 type stickyKind uint8
@@ -75,15 +77,21 @@ func NewTable(cfg Config) (*Table, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("invalid lane filter configuration: %w", err)
 	}
-	t := &Table{header: strings.ToLower(cfg.LaneHeader), trust: cfg.TrustLaneHeader}
+	t := &Table{header: strings.ToLower(cfg.LaneHeader), baggageKey: cfg.LaneBaggageKey, trust: cfg.TrustLaneHeader}
 	if t.header == "" {
 		t.header = DefaultLaneHeader
+	}
+	if t.baggageKey == "" {
+		t.baggageKey = DefaultBaggageKey
 	}
 	var prefix int64 // basis points taken by the lanes before
 	for _, l := range cfg.Lanes {
 		bp, _ := basisPoints(l.Weight, "") // validated above
 		t.lanes = append(t.lanes, t.compileLane(l, threshold(bp, prefix)))
 		prefix += bp
+	}
+	for i := range t.NumLanes() {
+		t.members = append(t.members, BaggageMember(t.baggageKey, t.LaneName(i)))
 	}
 	return t, nil
 }
@@ -142,6 +150,21 @@ func (t *Table) cookieSlot(s *Sticky) int {
 
 // LaneHeader is the lower-case name of the lane header.
 func (t *Table) LaneHeader() string { return t.header }
+
+// BaggageKey is the key of the lane's baggage member.
+func (t *Table) BaggageKey() string { return t.baggageKey }
+
+// Baggage returns the baggage header value to forward with decision d:
+// the incoming value (every baggage header joined with ",") without any
+// lane member, followed by the member of d's lane (see RewriteBaggage).
+// It allocates nothing when the request has no baggage.
+func (t *Table) Baggage(incoming string, d Decision) string {
+	member := t.members[d.Lane]
+	if d.Name != t.LaneName(d.Lane) { // a kept lane that is not configured
+		member = BaggageMember(t.baggageKey, d.Name)
+	}
+	return RewriteBaggage(incoming, t.baggageKey, member)
+}
 
 // NumLanes is the number of outcomes of a decision: the configured lanes
 // plus stable, which has index NumLanes()-1.

@@ -27,6 +27,9 @@ func (c *Config) Validate() error {
 	if c.LaneHeader != "" && !isToken(c.LaneHeader) {
 		errs = append(errs, fieldErr("laneHeader", "must be a valid header name"))
 	}
+	if k := c.LaneBaggageKey; k != "" && (!isToken(k) || len(k) > MaxBaggageKeyLength) {
+		errs = append(errs, fieldErr("laneBaggageKey", "must be a W3C baggage key (header-name characters) of at most %d bytes", MaxBaggageKeyLength))
+	}
 	seen := make(map[string]int, len(c.Lanes))
 	var sum int64
 	for i := range c.Lanes {

@@ -9,9 +9,10 @@ import (
 // toModel converts a decoded document; t is its node tree.
 func toModel(doc *document, t tree) *model.Config {
 	c := &model.Config{
-		LaneHeader:  doc.LaneHeader,
-		SidecarPort: doc.SidecarPort,
-		Origin:      t.topOrigin(),
+		LaneHeader:     doc.LaneHeader,
+		LaneBaggageKey: doc.LaneBaggageKey,
+		SidecarPort:    doc.SidecarPort,
+		Origin:         t.topOrigin(),
 	}
 	for i := range doc.Lanes {
 		c.Lanes = append(c.Lanes, toLane(&doc.Lanes[i], t.key("lanes").item(i)))

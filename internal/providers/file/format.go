@@ -12,11 +12,12 @@ import (
 
 // document is the configuration file format (see docs/configuration.md).
 type document struct {
-	LaneHeader  string       `yaml:"laneHeader"`
-	SidecarPort uint32       `yaml:"sidecarPort"`
-	Lanes       []laneDoc    `yaml:"lanes"`
-	Services    []serviceDoc `yaml:"services"`
-	Gateways    []gatewayDoc `yaml:"gateways"`
+	LaneHeader     string       `yaml:"laneHeader"`
+	LaneBaggageKey string       `yaml:"laneBaggageKey"`
+	SidecarPort    uint32       `yaml:"sidecarPort"`
+	Lanes          []laneDoc    `yaml:"lanes"`
+	Services       []serviceDoc `yaml:"services"`
+	Gateways       []gatewayDoc `yaml:"gateways"`
 }
 
 type laneDoc struct {

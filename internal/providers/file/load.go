@@ -195,7 +195,7 @@ func contradictions(parts []*model.Config, none *model.Config) error {
 // mergedOrigin adds the position of the services to a merged origin.
 func mergedOrigin(o model.Origin, services string) model.Origin {
 	fields := map[string]string{"services": services}
-	for _, f := range []string{"laneHeader", "sidecarPort"} {
+	for _, f := range []string{"laneHeader", "laneBaggageKey", "sidecarPort"} {
 		if p := o.At(f); p != o.String() {
 			fields[f] = p
 		}

@@ -192,7 +192,7 @@ func TestParseConvertsTheExample(t *testing.T) {
 
 func TestLoadPointsValidationErrorsAtTheField(t *testing.T) {
 	dir := t.TempDir()
-	write(t, dir, "a.yaml", "lanes:\n  - name: canary\n    weight: 60\n")
+	write(t, dir, "a.yaml", "lanes:\n  - name: canary\n    weight: 60\nlaneBaggageKey: lane=x\n")
 	write(t, dir, "b.yaml", strings.Join([]string{
 		"lanes:",
 		"  - name: beta",
@@ -214,6 +214,7 @@ func TestLoadPointsValidationErrorsAtTheField(t *testing.T) {
 	got := strings.Join(problems(err), "\n")
 	for _, want := range []string{
 		filepath.Join(dir, "b.yaml") + ":3: lane beta: lane weights add up to 110% with this lane, more than 100%",
+		filepath.Join(dir, "a.yaml") + `:4: laneBaggageKey: "lane=x" is not a W3C baggage key (header-name characters, at most 64)`,
 		filepath.Join(dir, "b.yaml") + `:11: service reviews.default:9080: version v2: lane "gamma" is not defined in lanes`,
 		filepath.Join(dir, "b.yaml") + `:12: service reviews.default:9080: weights name version "v3", which service reviews.default:9080 does not have`,
 	} {
