@@ -127,7 +127,7 @@ func (r *Report) Print(w io.Writer) {
 	}
 	if len(r.Runs) == 2 {
 		fmt.Fprintln(w)
-		printRatios(w, &r.Runs[0], &r.Runs[1])
+		printRatios(w, r.Config, &r.Runs[0], &r.Runs[1])
 	}
 }
 
@@ -152,20 +152,24 @@ func (s *ServerRun) print(w io.Writer, cfg Config) {
 }
 
 // printMedians summarises repeated changes: the median of each kind's
-// figures, and their range.
+// figures, and the range of the last ACK.
 func (s *ServerRun) printMedians(w io.Writer, cfg Config) {
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
 	fmt.Fprintf(tw, "  median of %d\tp50\tlast ACK\tlast ACK range\tbuild\tpushes\n", cfg.Repeat)
 	for _, kind := range distinct(cfg.Changes) {
-		var p50, last, build, pushes []int64
+		m := s.medians(kind)
+		var last []time.Duration
 		for i := range s.Changes {
-			if c := &s.Changes[i]; c.Kind == kind {
-				p50, last = append(p50, int64(c.P50)), append(last, int64(c.Last))
-				build, pushes = append(build, int64(c.Build)), append(pushes, c.pushes())
+			if s.Changes[i].Kind == kind {
+				last = append(last, s.Changes[i].Last)
 			}
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s-%s\t%s\t%d\n", kind, round(time.Duration(median(p50))), round(time.Duration(median(last))),
-			round(time.Duration(slices.Min(last))), round(time.Duration(slices.Max(last))), round(time.Duration(median(build))), median(pushes))
+		spread := "-"
+		if slices.Max(last) > 0 {
+			spread = round(slices.Min(last)) + "-" + round(slices.Max(last))
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%.0f\n", kind, round(time.Duration(m.p50)), round(time.Duration(m.last)),
+			spread, round(time.Duration(m.build)), m.pushes)
 	}
 	tw.Flush()
 }
@@ -181,10 +185,14 @@ func distinct(values []string) []string {
 	return out
 }
 
-// median is the middle value (the lower of the two middle ones).
-func median(values []int64) int64 {
+// median is the middle value (the lower of the two middle ones), 0 of
+// none.
+func median(values []int64) float64 {
+	if len(values) == 0 {
+		return 0
+	}
 	v := slices.Sorted(slices.Values(values))
-	return v[(len(v)-1)/2]
+	return float64(v[(len(v)-1)/2])
 }
 
 // print writes the change's row of the table.
@@ -199,21 +207,35 @@ func (c *ChangeRun) print(w io.Writer) {
 		reached(c.Fleet.ByRole), sum.Unexpected, c.pushes(), byType(c.Fleet.Pushes), size(float64(c.Fleet.Bytes)))
 }
 
-// printRatios compares the bare server's figures with Graylane's.
-func printRatios(w io.Writer, g, b *ServerRun) {
+// printRatios compares the bare server's figures with Graylane's: the
+// medians of each kind of change.
+func printRatios(w io.Writer, cfg Config, g, b *ServerRun) {
 	fmt.Fprintf(w, "%s / %s\n", b.Server, g.Server)
 	gh, gs := g.PerClient()
 	bh, bs := b.PerClient()
 	fmt.Fprintf(w, "  memory per client: %s\n", ratio(bh+bs, gh+gs))
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "  change\tlast ACK\tp50\tpushes\tsize")
-	for i := range min(len(g.Changes), len(b.Changes)) {
-		gc, bc := &g.Changes[i], &b.Changes[i]
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", gc.Kind, ratio(float64(bc.Last), float64(gc.Last)),
-			ratio(float64(bc.P50), float64(gc.P50)), ratio(float64(bc.pushes()), float64(gc.pushes())),
-			ratio(float64(bc.Fleet.Bytes), float64(gc.Fleet.Bytes)))
+	for _, kind := range distinct(cfg.Changes) {
+		gm, bm := g.medians(kind), b.medians(kind)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", kind, ratio(bm.last, gm.last), ratio(bm.p50, gm.p50),
+			ratio(bm.pushes, gm.pushes), ratio(bm.bytes, gm.bytes))
 	}
 	tw.Flush()
+}
+
+// figures are the medians of the figures of a kind of change.
+type figures struct{ p50, last, build, pushes, bytes float64 }
+
+func (s *ServerRun) medians(kind string) figures {
+	var p50, last, build, pushes, bytes []int64
+	for i := range s.Changes {
+		if c := &s.Changes[i]; c.Kind == kind {
+			p50, last = append(p50, int64(c.P50)), append(last, int64(c.Last))
+			build, pushes, bytes = append(build, int64(c.Build)), append(pushes, c.pushes()), append(bytes, c.Fleet.Bytes)
+		}
+	}
+	return figures{p50: median(p50), last: median(last), build: median(build), pushes: median(pushes), bytes: median(bytes)}
 }
 
 func ratio(a, b float64) string {

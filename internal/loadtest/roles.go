@@ -31,6 +31,8 @@ type behaviour struct {
 	from [numTypes]xdsType // for byReference: the type whose resources name it
 	// first are the types asked for on connecting, in order.
 	first []xdsType
+	// next lists, by type, the types whose names its resources give.
+	next [numTypes][]xdsType
 }
 
 // behaviours by role:
@@ -42,34 +44,36 @@ type behaviour struct {
 //   - an edge Envoy does the same, and follows its listeners to the lane
 //     filter's extension config too.
 var behaviours = map[model.Role]*behaviour{
-	model.RoleGRPC: {
+	model.RoleGRPC: link(behaviour{
 		how:   [numTypes]how{typeListener: byGivenName, typeRoute: byReference, typeCluster: byReference, typeEndpoint: byReference},
 		from:  [numTypes]xdsType{typeRoute: typeListener, typeCluster: typeRoute, typeEndpoint: typeCluster},
 		first: []xdsType{typeListener},
-	},
-	model.RoleSidecar: {
+	}),
+	model.RoleSidecar: link(behaviour{
 		how:   [numTypes]how{typeCluster: wildcard, typeListener: wildcard, typeEndpoint: byReference, typeRoute: byReference},
 		from:  [numTypes]xdsType{typeEndpoint: typeCluster, typeRoute: typeListener},
 		first: []xdsType{typeCluster, typeListener},
-	},
-	model.RoleEdge: {
+	}),
+	model.RoleEdge: link(behaviour{
 		how: [numTypes]how{typeCluster: wildcard, typeListener: wildcard, typeEndpoint: byReference, typeRoute: byReference,
 			typeExtension: byReference},
 		from:  [numTypes]xdsType{typeEndpoint: typeCluster, typeRoute: typeListener, typeExtension: typeListener},
 		first: []xdsType{typeCluster, typeListener},
-	},
+	}),
+}
+
+// link lists the types followed from each type.
+func link(b behaviour) *behaviour {
+	for u := range numTypes {
+		if b.how[u] == byReference {
+			b.next[b.from[u]] = append(b.next[b.from[u]], u)
+		}
+	}
+	return &b
 }
 
 // followers are the types whose names come from the resources of type t.
-func (b *behaviour) followers(t xdsType) []xdsType {
-	var out []xdsType
-	for u := range numTypes {
-		if b.how[u] == byReference && b.from[u] == t {
-			out = append(out, u)
-		}
-	}
-	return out
-}
+func (b *behaviour) followers(t xdsType) []xdsType { return b.next[t] }
 
 // node is how a client of the role presents itself: a proxyless gRPC
 // client by its user agent, an Envoy by the role in its metadata.
