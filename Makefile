@@ -6,6 +6,9 @@ BIN       ?= bin
 CONFIG    ?= examples/graylane.yaml
 ROLE      ?= grpc
 BENCH     ?= .
+CLIENTS   ?= 1000
+SERVICES  ?= 100
+LOAD_ARGS ?=
 BENCHTIME ?= 1s
 COUNT     ?= 1
 FILTER    := cmd/wasm-filter
@@ -87,6 +90,10 @@ golden: ## Rewrite the translators' golden files after an intended change
 .PHONY: bench
 bench: ## Run the benchmarks with -benchmem (BENCH=regexp BENCHTIME=1s COUNT=1)
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -benchtime $(BENCHTIME) -count $(COUNT) ./translators ./snapshot ./internal/pipeline
+
+.PHONY: load
+load: build ## Load-test with simulated xDS clients: make load CLIENTS=1000 SERVICES=100 LOAD_ARGS=--bare
+	$(BIN)/xds bench --clients $(CLIENTS) --services $(SERVICES) $(LOAD_ARGS)
 
 .PHONY: bench-filter
 bench-filter: ## Benchmark the lane filter per request, natively and on wazero, against a no-op filter

@@ -1,0 +1,108 @@
+package loadtest
+
+import (
+	"fmt"
+
+	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
+	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/graylane/graylane/internal/lanefilter"
+	"github.com/graylane/graylane/internal/providers/file"
+	"github.com/graylane/graylane/model"
+	"github.com/graylane/graylane/translators"
+)
+
+// configName is the configuration file's name.
+const configName = "graylane.yaml"
+
+// translation is what every role is served for a configuration.
+type translation map[model.Role]*translators.Resources
+
+// translatorOptions are the control plane's own (internal/controlplane):
+// the lane filter at the edge, loaded from the Envoy's host.
+func translatorOptions() []translators.Option {
+	return []translators.Option{translators.WithEdgeFilters(lanefilter.New(lanefilter.Local(lanefilter.DefaultLocalPath)))}
+}
+
+// parse reads a configuration file's content as the file source and the
+// pipeline do: parse, merge, normalize, validate.
+func parse(data []byte) (*model.Config, error) {
+	part, err := file.Parse(configName, data)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := model.Merge(part)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Normalize()
+	return cfg, model.Validate(cfg)
+}
+
+// translate translates a configuration for every role.
+func translate(cfg *model.Config) (translation, error) {
+	out := translation{}
+	for _, role := range model.AllRoles() {
+		res, err := translators.Translate(cfg, role, translatorOptions()...)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", role, err)
+		}
+		out[role] = res
+	}
+	return out, nil
+}
+
+// diff lists, by role and type, what moving from a to b updates, adds
+// and removes.
+func diff(a, b translation) *Expect {
+	e := &Expect{Changed: map[model.Role]map[string][]string{}, Removed: map[model.Role]map[string][]string{}}
+	for role, next := range b {
+		e.Changed[role], e.Removed[role] = map[string][]string{}, map[string][]string{}
+		for _, k := range translators.Kinds() {
+			changed, removed := diffKind(byName(a[role].Of(k)), byName(next.Of(k)))
+			if len(changed) > 0 {
+				e.Changed[role][k.URL] = changed
+			}
+			if len(removed) > 0 {
+				e.Removed[role][k.URL] = removed
+			}
+		}
+	}
+	return e
+}
+
+func byName(rs []types.Resource) map[string]types.Resource {
+	out := make(map[string]types.Resource, len(rs))
+	for _, r := range rs {
+		out[cachev3.GetResourceName(r)] = r
+	}
+	return out
+}
+
+func diffKind(a, b map[string]types.Resource) (changed, removed []string) {
+	for name, r := range b {
+		if old, ok := a[name]; !ok || !proto.Equal(old, r) {
+			changed = append(changed, name)
+		}
+	}
+	for name := range a {
+		if _, ok := b[name]; !ok {
+			removed = append(removed, name)
+		}
+	}
+	return changed, removed
+}
+
+// count is the number of resources the expectation names.
+func (e *Expect) count() int {
+	n := 0
+	for _, byType := range []map[model.Role]map[string][]string{e.Changed, e.Removed} {
+		for _, names := range byType {
+			for _, ns := range names {
+				n += len(ns)
+			}
+		}
+	}
+	return n
+}
