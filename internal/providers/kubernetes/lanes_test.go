@@ -23,7 +23,7 @@ func laneNames(lanes []model.Lane) []string {
 func TestLanesInOrderThenName(t *testing.T) {
 	sticky := kubetest.Lane("beta", "5", 0)
 	sticky.Spec.Sticky = &graylanev1alpha1.Sticky{Cookie: "uid"}
-	res := buildFrom(t, newBuilder(), kubetest.Lane("canary", "10", 1), sticky, kubetest.Lane("alpha", "0.25", 0))
+	res := buildFrom(t, testBuilder(), kubetest.Lane("canary", "10", 1), sticky, kubetest.Lane("alpha", "0.25", 0))
 	if got := laneNames(res.config.Lanes); !slices.Equal(got, []string{"alpha=0.25", "beta=5", "canary=10"}) {
 		t.Errorf("lanes = %v, want by order then name", got)
 	}
@@ -38,7 +38,7 @@ func TestLanesInOrderThenName(t *testing.T) {
 }
 
 func TestInvalidLaneKeepsItsLastAcceptedSpec(t *testing.T) {
-	b := newBuilder()
+	b := testBuilder()
 	buildFrom(t, b, kubetest.Lane("canary", "10", 0))
 	bad := kubetest.Lane("canary", "10.555", 0)
 	bad.Generation = 2
@@ -61,7 +61,7 @@ func TestInvalidLaneKeepsItsLastAcceptedSpec(t *testing.T) {
 func TestLaneValidatedWithTheLanesBeforeIt(t *testing.T) {
 	cookie := kubetest.Lane("late", "50", 2)
 	cookie.Spec.Sticky = &graylanev1alpha1.Sticky{Header: "X-User", MaxAge: &metav1.Duration{Duration: -time.Second}}
-	res := buildFrom(t, newBuilder(), kubetest.Lane("a", "60", 0), kubetest.Lane("b", "50", 1), cookie)
+	res := buildFrom(t, testBuilder(), kubetest.Lane("a", "60", 0), kubetest.Lane("b", "50", 1), cookie)
 	if got := laneNames(res.config.Lanes); !slices.Equal(got, []string{"a=60"}) {
 		t.Errorf("lanes = %v: b would take the total over 100%%", got)
 	}
