@@ -59,6 +59,9 @@ func (m *mapper) routeResults() []routeResult {
 			if pi := partiallyInvalid(pr, ps); pi != nil && conds[0].Status == metav1.ConditionTrue {
 				conds = append(conds, *pi)
 			}
+			for i := range conds {
+				conds[i].ObservedGeneration = pr.obj.GetGeneration()
+			}
 			res.parents = append(res.parents, gatewayv1.RouteParentStatus{ParentRef: ps.ref, ControllerName: ps.controller, Conditions: conds})
 		}
 		out = append(out, res)
