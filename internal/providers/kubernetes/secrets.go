@@ -45,15 +45,18 @@ func newSecretWatcher(c corev1client.SecretsGetter, handler toolscache.ResourceE
 }
 
 // read watches exactly the Secrets named, waits a little for new ones to
-// be read, and returns those it has.
+// be read (a watch that cannot list, say for want of RBAC, is not waited
+// for again: its Secret counts as missing until it is read), and returns
+// those it has.
 func (sw *secretWatcher) read(ctx context.Context, keys []types.NamespacedName) (map[types.NamespacedName]*corev1.Secret, error) {
 	sw.mu.Lock()
 	defer sw.mu.Unlock()
-	want := map[types.NamespacedName]bool{}
+	want, fresh := map[types.NamespacedName]bool{}, map[types.NamespacedName]bool{}
 	for _, key := range keys {
 		want[key] = true
 		if sw.watches[key] == nil {
 			sw.watches[key] = sw.start(ctx, key)
+			fresh[key] = true
 		}
 	}
 	for key, w := range sw.watches {
@@ -65,9 +68,11 @@ func (sw *secretWatcher) read(ctx context.Context, keys []types.NamespacedName) 
 	out := map[types.NamespacedName]*corev1.Secret{}
 	for _, key := range keys {
 		w := sw.watches[key]
-		wait, cancel := context.WithTimeout(ctx, secretSyncWait)
-		toolscache.WaitForCacheSync(wait.Done(), w.informer.HasSynced)
-		cancel()
+		if fresh[key] {
+			wait, cancel := context.WithTimeout(ctx, secretSyncWait)
+			toolscache.WaitForCacheSync(wait.Done(), w.informer.HasSynced)
+			cancel()
+		}
 		for _, obj := range w.informer.GetStore().List() {
 			if s, ok := obj.(*corev1.Secret); ok && s.Name == key.Name {
 				out[key] = s
