@@ -1,18 +1,11 @@
 package kubetest
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
-	"time"
-
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/graylane/graylane/internal/testcert"
 )
 
 // GatewayController is the controllerName of Graylane's GatewayClasses.
@@ -64,37 +57,13 @@ func GatewayParent(ns, name, section string) gatewayv1.ParentReference {
 	return ref
 }
 
-// TLSSecret is a kubernetes.io/tls Secret with a fresh self-signed
-// certificate for hosts.
+// TLSSecret is a kubernetes.io/tls Secret with a fresh certificate for
+// hosts, signed by a fresh CA.
 func TLSSecret(ns, name string, hosts ...string) *corev1.Secret {
-	chain, key := SelfSigned(hosts...)
+	leaf := testcert.NewCA("kubetest").Leaf(hosts...)
 	return &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
 		Type:       corev1.SecretTypeTLS,
-		Data:       map[string][]byte{corev1.TLSCertKey: chain, corev1.TLSPrivateKeyKey: key},
+		Data:       map[string][]byte{corev1.TLSCertKey: leaf.Chain, corev1.TLSPrivateKeyKey: leaf.Key},
 	}
-}
-
-// SelfSigned is a fresh self-signed ECDSA certificate for hosts and its
-// key, in PEM.
-func SelfSigned(hosts ...string) (chain, key []byte) {
-	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		panic(err)
-	}
-	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
-	tmpl := &x509.Certificate{
-		SerialNumber: serial, Subject: pkix.Name{CommonName: hosts[0]}, DNSNames: hosts,
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &priv.PublicKey, priv)
-	if err != nil {
-		panic(err)
-	}
-	keyDER, err := x509.MarshalECPrivateKey(priv)
-	if err != nil {
-		panic(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})
 }

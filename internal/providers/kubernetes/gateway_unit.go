@@ -257,36 +257,24 @@ func (m *mapper) ruleRoutes(u *unit, a attachment, r *parsedRule, hostnames []st
 // versions' weights, and its mirrors to versions of that service.
 func (m *mapper) edgeTarget(u *unit, a attachment, r *parsedRule) (model.ServiceRef, map[string]model.Weight, []model.Mirror, bool) {
 	var ref model.ServiceRef
-	var names []string
-	totals := map[string]int64{}
+	var split versionSplit
 	for _, b := range r.backends {
 		to, version, problem := m.edgeBackend(a.route.obj.GetNamespace(), b.ref)
 		if problem != nil {
 			a.parent.unresolved[refName(b.ref)] = *problem
 			continue
 		}
-		if len(names) > 0 && to != ref {
+		if len(split.names) > 0 && to != ref {
 			a.parent.dropped[r.index] = fmt.Sprintf("backendRefs name versions of %s and of %s; a rule routes to one Service", ref, to)
 			return ref, nil, nil, false
 		}
 		ref = to
-		if _, seen := totals[version]; !seen {
-			names = append(names, version)
-		}
-		totals[version] += b.weight
+		split.add(version, b.weight)
 	}
-	ws := make([]int64, len(names))
-	for i, n := range names {
-		ws[i] = totals[n]
-	}
-	sh := shares(ws)
-	if sh == nil {
+	weights := split.weights()
+	if weights == nil {
 		a.parent.dropped[r.index] = "no backendRef names a version of a Service with a weight above 0"
 		return ref, nil, nil, false
-	}
-	weights := map[string]model.Weight{}
-	for i, n := range names {
-		weights[n] = sh[i]
 	}
 	return ref, weights, m.edgeMirrors(u, a, r, ref), true
 }

@@ -91,28 +91,45 @@ func (rr *resolvedRule) place() rulePlace { return rulePlace{rr.rule, rr.parent}
 // left out and the others share their traffic; with no weight left it
 // returns nil.
 func (m *mapper) ruleWeights(pr *portRoutes, a attachment, r *parsedRule) map[string]model.Weight {
-	var names []string
-	totals := map[string]int64{}
+	var split versionSplit
 	for _, b := range r.backends {
-		v, ok := m.resolve(a, b.ref, pr.p, pr.port, pr.byService)
-		if !ok {
-			continue
+		if v, ok := m.resolve(a, b.ref, pr.p, pr.port, pr.byService); ok {
+			split.add(v, b.weight)
 		}
-		if _, seen := totals[v]; !seen {
-			names = append(names, v)
-		}
-		totals[v] += b.weight
 	}
-	ws := make([]int64, len(names))
-	for i, n := range names {
-		ws[i] = totals[n]
+	return split.weights()
+}
+
+// versionSplit adds up the weights of backendRefs by the version they
+// name, in the order versions first appear.
+type versionSplit struct {
+	names  []string
+	totals map[string]int64
+}
+
+func (s *versionSplit) add(version string, weight int64) {
+	if s.totals == nil {
+		s.totals = map[string]int64{}
+	}
+	if _, seen := s.totals[version]; !seen {
+		s.names = append(s.names, version)
+	}
+	s.totals[version] += weight
+}
+
+// weights are the versions' exact shares of 100%, or nil when no weight
+// is above 0.
+func (s *versionSplit) weights() map[string]model.Weight {
+	ws := make([]int64, len(s.names))
+	for i, n := range s.names {
+		ws[i] = s.totals[n]
 	}
 	sh := shares(ws)
 	if sh == nil {
 		return nil
 	}
-	out := make(map[string]model.Weight, len(names))
-	for i, n := range names {
+	out := make(map[string]model.Weight, len(s.names))
+	for i, n := range s.names {
 		out[n] = sh[i]
 	}
 	return out
