@@ -1,6 +1,7 @@
 package kubernetes
 
 import (
+	"cmp"
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -35,9 +36,10 @@ func (m *mapper) classResults() []classResult {
 	return out
 }
 
-// programmed marks the Gateway of a unit in the published model.
+// programmed marks the Gateway of a unit in the published model, when it
+// serves a port there.
 func (m *mapper) programmed(u *unit) {
-	if gs := m.gateways.byName[u.key.NamespacedName]; u.key.Kind == unitGateway && gs != nil {
+	if gs := m.gateways.byName[u.key.NamespacedName]; u.key.Kind == unitGateway && gs != nil && len(u.gateways) > 0 {
 		gs.programmed = true
 	}
 }
@@ -80,7 +82,7 @@ func gatewayConditions(gs *gatewayState) []metav1.Condition {
 	switch {
 	case !gs.programmed:
 		prog.Status, prog.Reason = metav1.ConditionFalse, string(gatewayv1.GatewayReasonInvalid)
-		prog.Message = strings.Join(append(gs.problems, gs.pending), "; ")
+		prog.Message = strings.Join(append(gs.problems, cmp.Or(gs.pending, "no listener is served")), "; ")
 	case gs.pending != "":
 		prog.Message += "; " + strings.Join(append(gs.problems, gs.pending), "; ")
 	}
