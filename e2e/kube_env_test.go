@@ -3,6 +3,8 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"os"
 	"os/exec"
@@ -39,6 +41,9 @@ type cluster struct {
 var shared cluster // the test package's one API server, like a TestMain fixture
 
 func TestMain(m *testing.M) {
+	// The lane filter's host emulator logs every host call through the
+	// standard logger; the tests read what they need from the emulator.
+	log.SetOutput(io.Discard)
 	code := m.Run()
 	if shared.env != nil {
 		if err := shared.env.Stop(); err != nil {
@@ -95,8 +100,8 @@ func (c *cluster) start() {
 	c.client, c.err = client.New(c.config, client.Options{Scheme: scheme})
 }
 
-// crdPaths are Graylane's CRDs and Gateway API's HTTPRoute, from the
-// module the source is built with.
+// crdPaths are Graylane's CRDs and the Gateway API kinds the source reads
+// (standard channel), from the module the source is built with.
 func crdPaths() []string {
 	_, here, _, _ := runtime.Caller(0)
 	root := filepath.Dir(filepath.Dir(here))
@@ -105,10 +110,11 @@ func crdPaths() []string {
 	if err != nil || gateway == "" {
 		gateway = "gateway-api-module-not-found"
 	}
-	return []string{
-		filepath.Join(root, "config", "crd"),
-		filepath.Join(gateway, "config", "crd", "standard", "gateway.networking.k8s.io_httproutes.yaml"),
+	paths := []string{filepath.Join(root, "config", "crd")}
+	for _, kind := range []string{"httproutes", "grpcroutes", "gateways", "gatewayclasses"} {
+		paths = append(paths, filepath.Join(gateway, "config", "crd", "standard", "gateway.networking.k8s.io_"+kind+".yaml"))
 	}
+	return paths
 }
 
 // namespace creates a namespace of the test's own.

@@ -31,6 +31,9 @@ type kubeOptions struct {
 	// allNamespaces reads every namespace, as deployed; by default only the
 	// test's own.
 	allNamespaces bool
+	// namespaces are the namespaces read, the Lease's first, instead of
+	// the one newKubeEnv is given.
+	namespaces []string
 	// controlPlane are more control plane options.
 	controlPlane []controlplane.Option
 }
@@ -54,9 +57,13 @@ func startKubeEnv(t *testing.T, c *cluster, ns string, o kubeOptions) *env {
 	t.Helper()
 	core, logs := observer.New(zap.InfoLevel)
 	log := zap.New(core)
-	srcOpts := []kubernetes.Option{kubernetes.WithLogger(log), kubernetes.WithLease(ns, "graylane-status"), kubernetes.WithCoalescer(fastCoalescer())}
+	namespaces := o.namespaces
+	if len(namespaces) == 0 {
+		namespaces = []string{ns}
+	}
+	srcOpts := []kubernetes.Option{kubernetes.WithLogger(log), kubernetes.WithLease(namespaces[0], "graylane-status"), kubernetes.WithCoalescer(fastCoalescer())}
 	if !o.allNamespaces {
-		srcOpts = append(srcOpts, kubernetes.WithNamespaces(ns))
+		srcOpts = append(srcOpts, kubernetes.WithNamespaces(namespaces...))
 	}
 	src := kubernetes.New(cmp.Or(o.config, c.config), srcOpts...)
 	cp, err := controlplane.Start(context.Background(), append([]controlplane.Option{

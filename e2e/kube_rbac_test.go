@@ -11,9 +11,11 @@ import (
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	graylanev1alpha1 "github.com/graylane/graylane/api/v1alpha1"
 	"github.com/graylane/graylane/internal/kubetest"
@@ -47,6 +49,7 @@ func TestExampleRBACIsAllTheSourceNeeds(t *testing.T) {
 			laneIs(k.lane, metav1.ConditionTrue, "Accepted", ""))
 	})
 	watchesEveryKind(t, k)
+	gatewayKindsWork(t, k)
 	var lease coordinationv1.Lease
 	if err := c.client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "graylane-status"}, &lease); err != nil || lease.Spec.HolderIdentity == nil {
 		t.Errorf("the status Lease is not held: %v %+v", err, lease.Spec)
@@ -80,6 +83,47 @@ func watchesEveryKind(t *testing.T, k *canary) {
 	})
 }
 
+// gatewayKindsWork has the source read and write every Gateway API kind it
+// serves and the Secret of an HTTPS listener, and keep last good states.
+func gatewayKindsWork(t *testing.T, k *canary) {
+	t.Helper()
+	ensureGatewayClass(t, k.c)
+	secret := kubetest.TLSSecret(k.ns, "public-tls", "shop.example.com")
+	gw := kubetest.Gateway(k.ns, "public", "graylane", kubetest.Listener("https", 8443, "shop.example.com", "public-tls"))
+	web := kubetest.Route(k.ns, "web", time.Time{}, kubetest.GatewayParent(k.ns, "public", ""), kubetest.WeightRule(kubetest.Backend("reviews", 9080, 1)))
+	grpcRoute := &gatewayv1.GRPCRoute{
+		ObjectMeta: metav1.ObjectMeta{Namespace: k.ns, Name: "reviews-grpc"},
+		Spec: gatewayv1.GRPCRouteSpec{CommonRouteSpec: gatewayv1.CommonRouteSpec{ParentRefs: []gatewayv1.ParentReference{kubetest.ServiceParent("reviews", 9080)}},
+			Rules: []gatewayv1.GRPCRouteRule{{BackendRefs: []gatewayv1.GRPCBackendRef{{BackendRef: kubetest.Backend("reviews", 9080, 1).BackendRef}}}}},
+	}
+	k.c.create(t, secret, gw, web, grpcRoute)
+	eventually(t, 20*time.Second, func() error {
+		if err := firstError(k.c.get(gw), k.c.get(grpcRoute), storedStates(k, "graylane-status.service."+k.ns+".reviews", "graylane-status.gateway."+k.ns+".public")); err != nil {
+			return err
+		}
+		if c := findCondition(gw.Status.Conditions, "Programmed"); c == nil || c.Status != metav1.ConditionTrue || len(gw.Status.Listeners) != 1 {
+			return fmt.Errorf("Gateway status = %+v", gw.Status)
+		}
+		if c := findCondition(gw.Status.Listeners[0].Conditions, "ResolvedRefs"); c == nil || c.Status != metav1.ConditionTrue {
+			return fmt.Errorf("the listener's certificate is not read: %+v", gw.Status.Listeners[0].Conditions)
+		}
+		if len(grpcRoute.Status.Parents) != 1 {
+			return fmt.Errorf("GRPCRoute status = %+v", grpcRoute.Status)
+		}
+		return nil
+	})
+}
+
+// ensureGatewayClass creates Graylane's GatewayClass graylane, once for the
+// shared API server.
+func ensureGatewayClass(t *testing.T, c *cluster) {
+	t.Helper()
+	err := c.client.Create(context.Background(), kubetest.GatewayClass("graylane", kubetest.GatewayController))
+	if err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+}
+
 // exampleRBAC reads examples/kubernetes/rbac.yaml for namespace ns: the
 // namespaced objects and subjects move there, the cluster-wide ones get
 // names of their own (create deletes them when the test ends).
@@ -97,6 +141,9 @@ func exampleRBAC(t *testing.T, c *cluster, ns string) []client.Object {
 			o.SetNamespace(ns)
 		case *rbacv1.RoleBinding:
 			r.Namespace = ns
+			if r.RoleRef.Kind == "ClusterRole" {
+				r.RoleRef.Name += "-" + ns
+			}
 			moveSubjects(r.Subjects, ns)
 		case *rbacv1.ClusterRole:
 			r.Name += "-" + ns

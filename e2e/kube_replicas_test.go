@@ -9,7 +9,7 @@ import (
 )
 
 // leading is the log message of a replica that holds the status Lease.
-const leading = "leading: writing Lane and HTTPRoute statuses"
+const leading = "leading: writing statuses and last good states"
 
 func TestKubernetesReplicasServeAndHandOverStatusWriting(t *testing.T) {
 	k := newCanary(t)

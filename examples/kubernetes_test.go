@@ -36,9 +36,11 @@ func manifests(t *testing.T) []runtime.Object {
 	paths, _ := filepath.Glob("kubernetes/*.yaml")
 	crds, _ := filepath.Glob("../config/crd/*.yaml")
 	canary, _ := filepath.Glob("kubernetes/canary/*.yaml")
+	tools, _ := filepath.Glob("kubernetes/*/*.yaml")
 	var out []runtime.Object
-	for _, p := range slices.Concat(paths, crds, canary) {
-		if strings.HasSuffix(p, "kustomization.yaml") {
+	for _, p := range slices.Compact(slices.Sorted(slices.Values(slices.Concat(paths, crds, canary, tools)))) {
+		// The Rollout and the Canary are Argo Rollouts' and Flagger's kinds.
+		if name := filepath.Base(p); name == "kustomization.yaml" || name == "rollout.yaml" || name == "flagger-canary.yaml" {
 			continue
 		}
 		objs, err := kubetest.Decode(p, scheme)
@@ -57,7 +59,7 @@ func TestKubernetesManifestsDecode(t *testing.T) {
 		kinds = append(kinds, obj.GetObjectKind().GroupVersionKind().Kind)
 	}
 	for _, want := range []string{"Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding",
-		"Deployment", "Service", "CustomResourceDefinition", "Lane", "HTTPRoute"} {
+		"Deployment", "Service", "CustomResourceDefinition", "Lane", "HTTPRoute", "GatewayClass", "Gateway"} {
 		if !slices.Contains(kinds, want) {
 			t.Errorf("no %s among the manifests (%v)", want, kinds)
 		}
@@ -90,16 +92,26 @@ func TestKubernetesDeploymentServesFromTheCluster(t *testing.T) {
 }
 
 // TestKubernetesRBACIsExactlyWhatTheSourceUses pins the rules: reads of
-// what the source watches, writes of the statuses it writes, the Lease.
-// e2e's TestExampleRBACIsAllTheSourceNeeds runs the source with them.
+// what the source watches, writes of the statuses it writes, the Lease
+// and the last good states in Graylane's namespace, the Secrets of HTTPS
+// listeners (bound per namespace). e2e's TestExampleRBACIsAllTheSourceNeeds
+// runs the source with them.
 func TestKubernetesRBACIsExactlyWhatTheSourceUses(t *testing.T) {
 	want := []string{
+		"ClusterRole: /secrets: get,list,watch",
 		"ClusterRole: /services: get,list,watch",
 		"ClusterRole: discovery.k8s.io/endpointslices: get,list,watch",
+		"ClusterRole: gateway.networking.k8s.io/gatewayclasses/status: update",
+		"ClusterRole: gateway.networking.k8s.io/gatewayclasses: get,list,watch",
+		"ClusterRole: gateway.networking.k8s.io/gateways/status: update",
+		"ClusterRole: gateway.networking.k8s.io/gateways: get,list,watch",
+		"ClusterRole: gateway.networking.k8s.io/grpcroutes/status: update",
+		"ClusterRole: gateway.networking.k8s.io/grpcroutes: get,list,watch",
 		"ClusterRole: gateway.networking.k8s.io/httproutes/status: update",
 		"ClusterRole: gateway.networking.k8s.io/httproutes: get,list,watch",
 		"ClusterRole: graylane.io/lanes/status: update",
 		"ClusterRole: graylane.io/lanes: get,list,watch",
+		"Role graylane-system: /configmaps: create,delete,get,list,update,watch",
 		"Role graylane-system: coordination.k8s.io/leases: create,get,update",
 	}
 	var got []string

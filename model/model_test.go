@@ -1,6 +1,7 @@
 package model
 
 import (
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"testing"
@@ -144,5 +145,19 @@ func TestParseRole(t *testing.T) {
 	}
 	if _, err := ParseRole("router"); err == nil {
 		t.Error("ParseRole accepted router")
+	}
+}
+
+func TestOriginJSONRoundTrip(t *testing.T) {
+	for _, o := range []Origin{{}, NewOrigin("Service shop/reviews", nil),
+		NewOrigin("Service shop/reviews", map[string]string{"policy.timeout": "Service shop/reviews: annotation graylane.io/timeout", "port": "p"})} {
+		data, err := json.Marshal(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Origin
+		if err := json.Unmarshal(data, &back); err != nil || back != o {
+			t.Errorf("%s read back as %#v (%v), want %#v", data, back, err, o)
+		}
 	}
 }

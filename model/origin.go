@@ -1,6 +1,7 @@
 package model
 
 import (
+	"encoding/json"
 	"maps"
 	"slices"
 	"strings"
@@ -69,4 +70,37 @@ func (o Origin) field(path string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// originJSON is how an Origin is written as JSON: sources that keep a last
+// good state outside the process write it with its positions.
+type originJSON struct {
+	Pos    string            `json:"pos,omitempty"`
+	Fields map[string]string `json:"fields,omitempty"`
+}
+
+// MarshalJSON writes the position and the field positions.
+func (o Origin) MarshalJSON() ([]byte, error) {
+	out := originJSON{Pos: o.pos}
+	rest := o.fields
+	for rest != "" {
+		var key, pos string
+		key, rest, _ = strings.Cut(rest, "\x00")
+		pos, rest, _ = strings.Cut(rest, "\x00")
+		if out.Fields == nil {
+			out.Fields = map[string]string{}
+		}
+		out.Fields[key] = pos
+	}
+	return json.Marshal(out)
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote.
+func (o *Origin) UnmarshalJSON(data []byte) error {
+	var in originJSON
+	if err := json.Unmarshal(data, &in); err != nil {
+		return err
+	}
+	*o = NewOrigin(in.Pos, in.Fields)
+	return nil
 }

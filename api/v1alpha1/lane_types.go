@@ -12,7 +12,8 @@ import (
 // +kubebuilder:resource:scope=Cluster,categories=graylane
 // +kubebuilder:subresource:status
 // +kubebuilder:printcolumn:name="Order",type=integer,JSONPath=`.spec.order`
-// +kubebuilder:printcolumn:name="Weight",type=string,JSONPath=`.spec.weight`
+// +kubebuilder:printcolumn:name="Weight",type=string,JSONPath=`.status.weight`
+// +kubebuilder:printcolumn:name="Follows",type=string,JSONPath=`.spec.weightFrom.name`
 // +kubebuilder:printcolumn:name="Accepted",type=string,JSONPath=`.status.conditions[?(@.type=="Accepted")].status`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type Lane struct {
@@ -35,11 +36,22 @@ type LaneSpec struct {
 	// Weight is the percentage of edge traffic that enters the lane, from 0
 	// to 100 with at most two decimals, written as a number (10, 12.5) or a
 	// string ("0.25"). The weights of all lanes add up to at most 100.
-	// Default 0: only match rules send requests into the lane.
+	// Default 0: only match rules send requests into the lane. Not with
+	// weightFrom.
 	// +optional
 	// +kubebuilder:validation:Schemaless
 	// +kubebuilder:validation:XPreserveUnknownFields
 	Weight Percent `json:"weight,omitzero"`
+
+	// WeightFrom makes the lane's weight follow a route that a rollout tool
+	// (Argo Rollouts, Flagger) steps: the weight is the share the route's
+	// split gives the backendRefs that name a version Service of this lane
+	// (labelled graylane.io/lane: NAME). The split is the route's first
+	// rule that matches every request, else its first rule that tests no
+	// header, query parameter or method and names such a Service. Not with
+	// weight.
+	// +optional
+	WeightFrom *WeightFrom `json:"weightFrom,omitempty"`
 
 	// Sticky names where the key that keeps a user in one lane is found;
 	// absent, the lane is chosen per request.
@@ -51,6 +63,21 @@ type LaneSpec struct {
 	// +optional
 	// +listType=atomic
 	Match []MatchRule `json:"match,omitempty"`
+}
+
+// WeightFrom names the route a lane's weight follows.
+type WeightFrom struct {
+	// Kind is the route's kind.
+	// +optional
+	// +kubebuilder:default=HTTPRoute
+	// +kubebuilder:validation:Enum=HTTPRoute;GRPCRoute
+	Kind string `json:"kind,omitempty"`
+	// Namespace is the route's namespace.
+	// +kubebuilder:validation:MinLength=1
+	Namespace string `json:"namespace"`
+	// Name is the route's name.
+	// +kubebuilder:validation:MinLength=1
+	Name string `json:"name"`
 }
 
 // Sticky names the request attribute that keeps a user in one lane: exactly
@@ -93,6 +120,17 @@ const (
 	ReasonAccepted = "Accepted"
 	// ReasonInvalid goes with Accepted False; the message lists every problem.
 	ReasonInvalid = "Invalid"
+	// ConditionResolvedRefs is set on a lane with weightFrom: True when the
+	// route and its split are found, False when the weight is 0 for want
+	// of them.
+	ConditionResolvedRefs = "ResolvedRefs"
+	// ReasonResolvedRefs goes with ResolvedRefs True.
+	ReasonResolvedRefs = "ResolvedRefs"
+	// ReasonRouteNotFound goes with ResolvedRefs False: no such route.
+	ReasonRouteNotFound = "RouteNotFound"
+	// ReasonNoLaneBackend goes with ResolvedRefs False: the route has no
+	// split with a backendRef in the lane.
+	ReasonNoLaneBackend = "NoLaneBackend"
 )
 
 // LaneStatus is what Graylane observed about the lane.
@@ -100,7 +138,12 @@ type LaneStatus struct {
 	// ObservedGeneration is the generation of the spec the status is about.
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
-	// Conditions hold Accepted.
+	// Weight is the percentage of edge traffic the lane takes now: its
+	// weight, or the share of the route it follows.
+	// +optional
+	Weight string `json:"weight,omitempty"`
+	// Conditions hold Accepted, and ResolvedRefs for a lane with
+	// weightFrom.
 	// +optional
 	// +listType=map
 	// +listMapKey=type

@@ -1,6 +1,7 @@
 // Package kubetest builds the Kubernetes objects Graylane's tests create:
-// Services, EndpointSlices, Lanes and HTTPRoutes, in a few words each. It
-// is shared by the Kubernetes source's tests and the end-to-end tests.
+// Services, EndpointSlices, Lanes, HTTPRoutes, GatewayClasses, Gateways
+// and TLS Secrets, in a few words each. It is shared by the Kubernetes
+// source's tests and the end-to-end tests.
 package kubetest
 
 import (

@@ -34,7 +34,7 @@ func reviews() []client.Object {
 }
 
 func TestServicesVersionsLanesAndRoutesMapToTheModel(t *testing.T) {
-	res := buildFrom(t, newBuilder(), reviews()...)
+	res := buildFrom(t, testBuilder(), reviews()...)
 	if res.problems != nil {
 		t.Fatalf("problems: %v", res.problems)
 	}
@@ -62,7 +62,7 @@ func TestServicesVersionsLanesAndRoutesMapToTheModel(t *testing.T) {
 	if admin.Protocol != model.ProtocolHTTP || len(admin.Versions) != 1 || admin.Weights != nil || len(admin.Matches) != 0 {
 		t.Errorf("admin port = %+v: the version Service has no such port, the route is for the other", admin)
 	}
-	if err := validate(res.config.Lanes, res.config.Services); err != nil {
+	if err := validate(res.config.Lanes, res.config.Services, res.config.Gateways); err != nil {
 		t.Errorf("the model does not validate: %v", err)
 	}
 }
@@ -111,7 +111,7 @@ func TestSharesAreExactAndAddUpTo100(t *testing.T) {
 }
 
 func TestLanelessVersionServiceIsTheBaseline(t *testing.T) {
-	res := buildFrom(t, newBuilder(),
+	res := buildFrom(t, testBuilder(),
 		svc("podinfo", nil, kubetest.Port("http", 9898, "")),
 		slice("podinfo-x", "podinfo", "http", 9898, kubetest.Endpoint("10.1.0.9", "ready", "")),
 		svc("podinfo-primary", map[string]string{LabelVersionOf: "podinfo", LabelVersion: "primary"}, kubetest.Port("http", 9898, "")),
@@ -141,7 +141,7 @@ func TestLanelessVersionServiceIsTheBaseline(t *testing.T) {
 }
 
 func TestTwoLanelessVersionsKeepTheLastGoodState(t *testing.T) {
-	b := newBuilder()
+	b := testBuilder()
 	objs := []client.Object{
 		svc("cart", nil, kubetest.Port("http", 80, "")),
 		svc("cart-blue", map[string]string{LabelVersionOf: "cart", LabelVersion: "blue"}, kubetest.Port("http", 80, "")),
@@ -164,7 +164,7 @@ func TestTwoLanelessVersionsKeepTheLastGoodState(t *testing.T) {
 	if got := addresses(&s.Versions[0]); !slices.Equal(got, []string{"10.2.0.1:8080", "10.2.0.2:8080"}) {
 		t.Errorf("endpoints = %v: the last good state still follows its EndpointSlices", got)
 	}
-	third := buildFrom(t, newBuilder(), objs...)
+	third := buildFrom(t, testBuilder(), objs...)
 	if len(third.config.Services) != 0 {
 		t.Errorf("without a last good state the Service must be left out: %v", third.config.Services)
 	}
@@ -194,7 +194,7 @@ func TestTCPServicesOnOnePortLeaveTheLaterOut(t *testing.T) {
 		s.Namespace = ns
 		return s
 	}
-	res := buildFrom(t, newBuilder(), db("alpha"), db("beta"))
+	res := buildFrom(t, testBuilder(), db("alpha"), db("beta"))
 	if len(res.config.Services) != 1 || res.config.Services[0].Namespace != "alpha" {
 		t.Errorf("services = %v, want alpha's only", res.config.Services)
 	}

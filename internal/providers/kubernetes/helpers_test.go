@@ -8,6 +8,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -45,18 +46,37 @@ func fakeClient(t *testing.T, objs ...client.Object) client.Client {
 		t.Fatal(err)
 	}
 	return fake.NewClientBuilder().WithScheme(scheme).WithObjects(objs...).
-		WithStatusSubresource(&graylanev1alpha1.Lane{}, &gatewayv1.HTTPRoute{}).Build()
+		WithStatusSubresource(&graylanev1alpha1.Lane{}, &gatewayv1.HTTPRoute{}, &gatewayv1.GRPCRoute{}, &gatewayv1.Gateway{}, &gatewayv1.GatewayClass{}).Build()
+}
+
+// testStore is where the tests' last good states are kept.
+var testStore = store{namespace: "graylane-system", owner: "graylane-status"}
+
+// testBuilder builds as a source reading every namespace.
+func testBuilder() *builder { return newBuilder(testStore, func(string) bool { return true }) }
+
+// allKinds reads every kind, and the last good states of testStore.
+func allKinds() kinds {
+	return kinds{lanes: true, routes: true, grpcRoutes: true, gateways: true, store: &testStore}
+}
+
+// readFrom reads the world from c, as the source reads its cache.
+func readFrom(t *testing.T, c client.Client) *world {
+	t.Helper()
+	w, err := readWorld(context.Background(), readers{objects: c, stored: c, secrets: clientSecrets{get: func(ctx context.Context, key types.NamespacedName, s *corev1.Secret) error {
+		return c.Get(ctx, key, s)
+	}}}, allKinds())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
 }
 
 // buildFrom reads the objects through controller-runtime's fake client,
 // as the source reads its cache, and builds with b.
 func buildFrom(t *testing.T, b *builder, objs ...client.Object) *result {
 	t.Helper()
-	w, err := readWorld(context.Background(), fakeClient(t, objs...), kinds{lanes: true, routes: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b.build(w)
+	return b.build(readFrom(t, fakeClient(t, objs...)))
 }
 
 // service finds a service of the result by key.

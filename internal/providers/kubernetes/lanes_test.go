@@ -1,12 +1,15 @@
 package kubernetes
 
 import (
-	"github.com/graylane/graylane/internal/kubetest"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/graylane/graylane/internal/kubetest"
 
 	graylanev1alpha1 "github.com/graylane/graylane/api/v1alpha1"
 	"github.com/graylane/graylane/model"
@@ -23,7 +26,7 @@ func laneNames(lanes []model.Lane) []string {
 func TestLanesInOrderThenName(t *testing.T) {
 	sticky := kubetest.Lane("beta", "5", 0)
 	sticky.Spec.Sticky = &graylanev1alpha1.Sticky{Cookie: "uid"}
-	res := buildFrom(t, newBuilder(), kubetest.Lane("canary", "10", 1), sticky, kubetest.Lane("alpha", "0.25", 0))
+	res := buildFrom(t, testBuilder(), kubetest.Lane("canary", "10", 1), sticky, kubetest.Lane("alpha", "0.25", 0))
 	if got := laneNames(res.config.Lanes); !slices.Equal(got, []string{"alpha=0.25", "beta=5", "canary=10"}) {
 		t.Errorf("lanes = %v, want by order then name", got)
 	}
@@ -38,7 +41,7 @@ func TestLanesInOrderThenName(t *testing.T) {
 }
 
 func TestInvalidLaneKeepsItsLastAcceptedSpec(t *testing.T) {
-	b := newBuilder()
+	b := testBuilder()
 	buildFrom(t, b, kubetest.Lane("canary", "10", 0))
 	bad := kubetest.Lane("canary", "10.555", 0)
 	bad.Generation = 2
@@ -61,7 +64,7 @@ func TestInvalidLaneKeepsItsLastAcceptedSpec(t *testing.T) {
 func TestLaneValidatedWithTheLanesBeforeIt(t *testing.T) {
 	cookie := kubetest.Lane("late", "50", 2)
 	cookie.Spec.Sticky = &graylanev1alpha1.Sticky{Header: "X-User", MaxAge: &metav1.Duration{Duration: -time.Second}}
-	res := buildFrom(t, newBuilder(), kubetest.Lane("a", "60", 0), kubetest.Lane("b", "50", 1), cookie)
+	res := buildFrom(t, testBuilder(), kubetest.Lane("a", "60", 0), kubetest.Lane("b", "50", 1), cookie)
 	if got := laneNames(res.config.Lanes); !slices.Equal(got, []string{"a=60"}) {
 		t.Errorf("lanes = %v: b would take the total over 100%%", got)
 	}
@@ -93,4 +96,62 @@ func TestPercentKeepsTheTextAsWritten(t *testing.T) {
 			t.Errorf("%s: no error", raw)
 		}
 	}
+}
+
+// following is the reviews set-up whose canary Lane follows the route.
+func following(v1, v2 int32) []client.Object {
+	objs := reviews()
+	lane := kubetest.Lane("canary", "", 0)
+	lane.Spec.WeightFrom = &graylanev1alpha1.WeightFrom{Namespace: ns, Name: "reviews"}
+	objs[len(objs)-2] = lane
+	objs[len(objs)-1] = route("reviews", time.Hour, kubetest.ServiceParent("reviews", 9080),
+		kubetest.HeaderRule("X-Beta", "true", kubetest.Backend("reviews-v2", 9080, 1)),
+		kubetest.WeightRule(kubetest.Backend("reviews", 9080, v1), kubetest.Backend("reviews-v2", 9080, v2)))
+	return objs
+}
+
+func TestLaneWeightFollowsTheRouteSplit(t *testing.T) {
+	b := testBuilder()
+	for _, step := range []struct {
+		v1, v2 int32
+		want   model.Weight
+	}{{100, 0, 0}, {90, 10, 1000}, {50, 50, 5000}, {0, 100, 10000}, {100, 0, 0}, {2, 1, 3333}} {
+		res := buildFrom(t, b, following(step.v1, step.v2)...)
+		if len(res.config.Lanes) != 1 || res.config.Lanes[0].Weight != step.want {
+			t.Errorf("route %d/%d: lanes %v, want canary at %s", step.v1, step.v2, laneNames(res.config.Lanes), step.want)
+		}
+		r := res.lanes[0]
+		if r.follows == nil || r.follows.rule != "HTTPRoute shop/reviews: spec.rules[1]" || r.weight != step.want || len(r.problems) != 0 {
+			t.Errorf("lane result %+v %+v", r, r.follows)
+		}
+	}
+}
+
+func TestLaneWithoutItsRouteTakesNothing(t *testing.T) {
+	objs := following(50, 50)
+	objs = objs[:len(objs)-1]
+	res := buildFrom(t, testBuilder(), objs...)
+	if got := laneNames(res.config.Lanes); !slices.Equal(got, []string{"canary=0"}) {
+		t.Errorf("lanes = %v", got)
+	}
+	if f := res.lanes[0].follows; f == nil || f.reason != graylanev1alpha1.ReasonRouteNotFound || !strings.Contains(f.problem, "HTTPRoute shop/reviews does not exist") {
+		t.Errorf("follows = %+v", f)
+	}
+	c := laneConditions(res.lanes[0])
+	if len(c) != 2 || c[1].Type != "ResolvedRefs" || c[1].Status != metav1.ConditionFalse {
+		t.Errorf("conditions = %+v", c)
+	}
+}
+
+func TestLaneWithWeightAndWeightFromKeepsItsLastSpec(t *testing.T) {
+	b := testBuilder()
+	buildFrom(t, b, following(90, 10)...)
+	objs := following(50, 50)
+	lane := objs[len(objs)-2].(*graylanev1alpha1.Lane)
+	lane.Spec.Weight = graylanev1alpha1.NewPercent("20")
+	res := buildFrom(t, b, objs...)
+	if got := laneNames(res.config.Lanes); !slices.Equal(got, []string{"canary=50"}) {
+		t.Errorf("lanes = %v: the last accepted spec still follows the route", got)
+	}
+	wantProblems(t, res.problems, "Lane canary: spec.weight: lane canary: weight and weightFrom exclude each other")
 }

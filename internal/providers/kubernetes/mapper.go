@@ -18,17 +18,31 @@ type mapper struct {
 	versions map[types.NamespacedName][]*corev1.Service
 	// leftOut says why a version Service is not a version, for routes
 	// that name it.
-	leftOut  map[types.NamespacedName]string
-	routes   *routeIndex
+	leftOut map[types.NamespacedName]string
+	// parsed are the routes, parsed once per build.
+	parsed []*parsedRoute
+	routes *routeIndex
+	// named are, by Service port, the version each Service name stands
+	// for in routes (see portVersions).
+	named    map[servicePort]map[string]string
+	gateways *gatewayIndex
+	certs    *certificates
 	warnings []error
 }
 
-func newMapper(w *world, lanes []model.Lane) *mapper {
+// servicePort is a Service's port by number.
+type servicePort struct {
+	svc  types.NamespacedName
+	port int32
+}
+
+func newMapper(w *world, lanes []model.Lane, parsed []*parsedRoute, certs *certificates) *mapper {
 	m := &mapper{
-		w: w, lanes: map[string]bool{},
+		w: w, lanes: map[string]bool{}, parsed: parsed, certs: certs,
 		services: map[types.NamespacedName]*corev1.Service{},
 		versions: map[types.NamespacedName][]*corev1.Service{},
 		leftOut:  map[types.NamespacedName]string{},
+		named:    map[servicePort]map[string]string{},
 	}
 	for _, l := range lanes {
 		m.lanes[l.Name] = true
@@ -41,6 +55,7 @@ func newMapper(w *world, lanes []model.Lane) *mapper {
 	for i := range w.services {
 		m.classify(&w.services[i])
 	}
+	m.gateways = m.indexGateways()
 	m.routes = m.indexRoutes()
 	return m
 }
@@ -82,8 +97,7 @@ func (m *mapper) parents() []*corev1.Service {
 
 // unit maps a Service, its versions, policy and routes.
 func (m *mapper) unit(p *corev1.Service) *unit {
-	u := newUnit(nameOf(p))
-	m.unsupportedRoutes(u, p)
+	u := newUnit(serviceKey(nameOf(p)))
 	policy, fields := policyOf(u, p)
 	vs := m.versionsOf(u, p)
 	for i := range p.Spec.Ports {
@@ -105,6 +119,7 @@ func (m *mapper) service(u *unit, p *corev1.Service, i int, vs []versionSvc, pol
 		fields[k] = v
 	}
 	byService := m.portVersions(u, &s, port, vs)
+	m.named[servicePort{nameOf(p), port.Port}] = byService
 	m.applyRoutes(u, &s, p, port, byService, fields)
 	s.Origin = u.origin(pos, fields)
 	return s

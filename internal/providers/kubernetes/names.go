@@ -30,3 +30,8 @@ const (
 	DefaultLeaseName      = "graylane-status"
 	DefaultLeaseNamespace = "default"
 )
+
+// GatewayControllerName is the controllerName of the GatewayClasses whose
+// Gateways Graylane serves as edge gateways; it also signs the route
+// parent statuses it writes for them.
+const GatewayControllerName = "graylane.io/gateway-controller"

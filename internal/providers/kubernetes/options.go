@@ -1,6 +1,8 @@
 package kubernetes
 
 import (
+	"slices"
+
 	"go.uber.org/zap"
 
 	"github.com/graylane/graylane/internal/providers"
@@ -54,4 +56,13 @@ func WithLease(namespace, name string) Option {
 			o.leaseName = name
 		}
 	}
+}
+
+// store is where the last good states are kept: ConfigMaps in the Lease's
+// namespace, named after the Lease.
+func (o options) store() store { return store{namespace: o.leaseNamespace, owner: o.leaseName} }
+
+// inScope reports whether the source reads a namespace.
+func (o options) inScope(ns string) bool {
+	return len(o.namespaces) == 0 || slices.Contains(o.namespaces, ns)
 }

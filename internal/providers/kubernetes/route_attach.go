@@ -1,7 +1,6 @@
 package kubernetes
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 
@@ -10,56 +9,86 @@ import (
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
 
-// routeIndex holds every HTTPRoute of a build and, by Service, the
-// parentRefs attached to it.
+// routeIndex holds every route of a build and, by Service and by Gateway,
+// the parentRefs attached to it.
 type routeIndex struct {
-	routes   []*parsedRoute
-	byParent map[types.NamespacedName][]attachment
+	routes    []*parsedRoute
+	byKey     map[routeKey]*parsedRoute
+	byParent  map[types.NamespacedName][]attachment
+	byGateway map[types.NamespacedName][]attachment
 }
 
-// attachment is one Service parentRef of a route.
+// routeKey names a route: its kind, namespace and name.
+type routeKey struct {
+	kind string
+	types.NamespacedName
+}
+
+// attachment is one parentRef of a route that Graylane serves.
 type attachment struct {
 	route  *parsedRoute
 	parent *parentState
 }
 
-// parentState is what became of one Service parentRef of a route, for its
+// parentState is what became of one parentRef Graylane serves, for its
 // status.
 type parentState struct {
-	ref gatewayv1.ParentReference
-	// ports are the Service ports the route attaches to.
+	ref        gatewayv1.ParentReference
+	controller gatewayv1.GatewayController
+	// ports are the Service ports a Service parentRef attaches to.
 	ports map[int32]bool
-	// noParent says why the parentRef attaches to nothing.
-	noParent string
+	// listeners are the Gateway listeners a Gateway parentRef attaches to.
+	listeners []*listenerState
+	// noParent says why the parentRef attaches to nothing, with its reason.
+	noParent       string
+	noParentReason gatewayv1.RouteConditionReason
 	// invalid are problems that make the route not accepted by this parent.
 	invalid []string
-	// unresolved are backendRefs that name no version, by name.
+	// dropped are the rules this parent does not serve, by index, with why
+	// (besides those no parent serves).
+	dropped map[int]string
+	// notes are what this parent leaves out of the rules it serves.
+	notes []string
+	// unresolved are references that name nothing Graylane can route to.
 	unresolved map[string]refProblem
-	// pending says the Service serves its last good state, or nothing.
+	// pending says the parent serves its last good state, or nothing.
 	pending string
 }
 
-// refProblem is why a backendRef does not resolve.
+func newParentState(ref gatewayv1.ParentReference, controller gatewayv1.GatewayController) *parentState {
+	return &parentState{ref: ref, controller: controller, dropped: map[int]string{}, unresolved: map[string]refProblem{}}
+}
+
+// serves reports whether the parent serves a rule.
+func (ps *parentState) serves(r *parsedRule) bool { return r.served() && ps.dropped[r.index] == "" }
+
+// refProblem is why a reference does not resolve.
 type refProblem struct {
 	reason  gatewayv1.RouteConditionReason
 	message string
 }
 
 func (m *mapper) indexRoutes() *routeIndex {
-	idx := &routeIndex{byParent: map[types.NamespacedName][]attachment{}}
-	for i := range m.w.routes {
-		pr := parseRoute(&m.w.routes[i])
-		for _, ref := range pr.obj.Spec.ParentRefs {
-			if isServiceRef(ref) {
-				ps := &parentState{ref: ref, unresolved: map[string]refProblem{}}
+	idx := &routeIndex{byKey: map[routeKey]*parsedRoute{}, byParent: map[types.NamespacedName][]attachment{},
+		byGateway: map[types.NamespacedName][]attachment{}}
+	for _, pr := range m.parsed {
+		for _, ref := range pr.refs {
+			switch {
+			case isServiceRef(ref):
+				ps := newParentState(ref, ControllerName)
 				pr.parents = append(pr.parents, ps)
 				m.attach(idx, pr, ps)
+			case isGatewayRef(ref):
+				m.attachGateway(idx, pr, ref)
 			}
 		}
 		idx.routes = append(idx.routes, pr)
+		idx.byKey[routeKey{pr.kind, nameOf(pr.obj)}] = pr
 	}
-	for _, atts := range idx.byParent {
-		slices.SortStableFunc(atts, func(a, b attachment) int { return olderRoute(a.route, b.route) })
+	for _, byParent := range []map[types.NamespacedName][]attachment{idx.byParent, idx.byGateway} {
+		for _, atts := range byParent {
+			slices.SortStableFunc(atts, func(a, b attachment) int { return olderRoute(a.route, b.route) })
+		}
 	}
 	return idx
 }
@@ -71,14 +100,14 @@ func isServiceRef(ref gatewayv1.ParentReference) bool {
 }
 
 func (m *mapper) attach(idx *routeIndex, pr *parsedRoute, ps *parentState) {
-	r := pr.obj
-	ns := r.Namespace
-	if ps.ref.Namespace != nil && string(*ps.ref.Namespace) != r.Namespace {
+	ns := pr.obj.GetNamespace()
+	if ps.ref.Namespace != nil && string(*ps.ref.Namespace) != ns {
 		ps.invalid = append(ps.invalid, "a route in another namespace than its Service (a consumer route) is not supported")
 		return
 	}
 	key := types.NamespacedName{Namespace: ns, Name: string(ps.ref.Name)}
 	svc := m.services[key]
+	ps.noParentReason = gatewayv1.RouteReasonNoMatchingParent
 	switch {
 	case svc == nil:
 		ps.noParent = fmt.Sprintf("Service %s does not exist", key)
@@ -108,20 +137,22 @@ func refPorts(svc *corev1.Service, ref gatewayv1.ParentReference) map[int32]bool
 }
 
 // attachedTo lists the parentRefs attached to a Service port, the oldest
-// route first.
+// route first. Routes of one kind only apply to a port, as HTTPRoutes and
+// GRPCRoutes do not merge: the oldest route's kind; the others are not
+// accepted there.
 func (idx *routeIndex) attachedTo(svc types.NamespacedName, port int32) []attachment {
 	var out []attachment
 	for _, a := range idx.byParent[svc] {
-		if a.parent.ports[port] {
-			out = append(out, a)
+		if !a.parent.ports[port] {
+			continue
 		}
+		if len(out) > 0 && a.route.kind != out[0].route.kind {
+			first := out[0].route
+			a.parent.invalid = append(a.parent.invalid, fmt.Sprintf("%s %s, older, applies to port %d; an HTTPRoute and a GRPCRoute do not merge",
+				first.kind, first.obj.GetName(), port))
+			continue
+		}
+		out = append(out, a)
 	}
 	return out
-}
-
-// olderRoute orders routes as Gateway API resolves conflicts: by creation
-// time, then by namespace and name.
-func olderRoute(a, b *parsedRoute) int {
-	ta, tb := a.obj.CreationTimestamp.Time, b.obj.CreationTimestamp.Time
-	return cmp.Or(ta.Compare(tb), cmp.Compare(a.obj.Namespace, b.obj.Namespace), cmp.Compare(a.obj.Name, b.obj.Name))
 }

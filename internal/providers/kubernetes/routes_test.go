@@ -19,7 +19,7 @@ import (
 func condition(t *testing.T, res *result, route string, parent int, typ gatewayv1.RouteConditionType) metav1.Condition {
 	t.Helper()
 	for _, r := range res.routes {
-		if r.route.Name != route {
+		if r.key.Name != route {
 			continue
 		}
 		if parent >= len(r.parents) {
@@ -47,7 +47,7 @@ func TestRouteStatusPerServiceParent(t *testing.T) {
 	gateway := gatewayv1.ParentReference{Name: "public"}
 	both := route("two-parents", time.Minute, serviceParent("nowhere"), kubetest.WeightRule(kubetest.Backend("reviews", 9080, 1)))
 	both.Spec.ParentRefs = append(both.Spec.ParentRefs, gateway, serviceParent("reviews-v2"))
-	res := buildFrom(t, newBuilder(), append(objs, both)...)
+	res := buildFrom(t, testBuilder(), append(objs, both)...)
 	wantCondition(t, condition(t, res, "reviews", 0, gatewayv1.RouteConditionAccepted), metav1.ConditionTrue, gatewayv1.RouteReasonAccepted, "Accepted")
 	wantCondition(t, condition(t, res, "reviews", 0, gatewayv1.RouteConditionResolvedRefs), metav1.ConditionTrue, gatewayv1.RouteReasonResolvedRefs, "")
 	wantCondition(t, condition(t, res, "two-parents", 0, gatewayv1.RouteConditionAccepted),
@@ -55,7 +55,7 @@ func TestRouteStatusPerServiceParent(t *testing.T) {
 	wantCondition(t, condition(t, res, "two-parents", 1, gatewayv1.RouteConditionAccepted),
 		metav1.ConditionFalse, gatewayv1.RouteReasonNoMatchingParent, "is a version of reviews")
 	for _, r := range res.routes {
-		if r.route.Name == "two-parents" && len(r.parents) != 2 {
+		if r.key.Name == "two-parents" && len(r.parents) != 2 {
 			t.Errorf("want a status for each Service parentRef only, not the Gateway's: %+v", r.parents)
 		}
 	}
@@ -64,7 +64,7 @@ func TestRouteStatusPerServiceParent(t *testing.T) {
 func TestRouteOnEveryPortNamesTheVersionsWithoutThePort(t *testing.T) {
 	objs := reviews()
 	objs[len(objs)-1].(*gatewayv1.HTTPRoute).Spec.ParentRefs[0].Port = nil
-	res := buildFrom(t, newBuilder(), objs...)
+	res := buildFrom(t, testBuilder(), objs...)
 	if w := service(t, res, "reviews.shop:8081").Weights; w["v1"] != model.WeightFull {
 		t.Errorf("admin weights = %v, want all to the baseline", w)
 	}
@@ -75,7 +75,7 @@ func TestRouteOnEveryPortNamesTheVersionsWithoutThePort(t *testing.T) {
 func TestBackendThatNamesNoVersionLeavesItsShareToTheOthers(t *testing.T) {
 	objs := reviews()
 	objs[len(objs)-2] = kubetest.Lane("other", "5", 0) // the canary lane is gone
-	res := buildFrom(t, newBuilder(), objs...)
+	res := buildFrom(t, testBuilder(), objs...)
 	s := service(t, res, "reviews.shop:9080")
 	if len(s.Versions) != 1 || !reflect.DeepEqual(s.Weights, map[string]model.Weight{"v1": model.WeightFull}) || len(s.Matches) != 0 {
 		t.Errorf("service = %+v: without its Lane the canary version is left out, its share goes to the baseline", s)
@@ -85,33 +85,44 @@ func TestBackendThatNamesNoVersionLeavesItsShareToTheOthers(t *testing.T) {
 	wantProblems(t, res.problems, `Service shop/reviews-v2: label graylane.io/lane: lane "canary" has no accepted Lane; the version is left out`)
 }
 
-func TestUnsupportedRouteKeepsTheServiceAtItsLastGoodState(t *testing.T) {
-	b := newBuilder()
+func TestUnsupportedFilterDropsItsRuleAlone(t *testing.T) {
+	b := testBuilder()
 	objs := reviews()
 	buildFrom(t, b, objs...)
 	r := objs[len(objs)-1].(*gatewayv1.HTTPRoute).DeepCopy()
 	r.Generation = 2
 	r.Spec.Rules[1].BackendRefs[0].Weight = new(int32(50))
-	r.Spec.Rules[1].Filters = []gatewayv1.HTTPRouteFilter{{Type: gatewayv1.HTTPRouteFilterRequestHeaderModifier}}
+	r.Spec.Rules[1].BackendRefs[1].Weight = new(int32(50))
+	ext := kubetest.HeaderRule("x-ext", "1", kubetest.Backend("reviews-v2", 9080, 1))
+	ext.Filters = []gatewayv1.HTTPRouteFilter{{Type: gatewayv1.HTTPRouteFilterExtensionRef, ExtensionRef: &gatewayv1.LocalObjectReference{Name: "x"}}}
+	r.Spec.Rules = append(r.Spec.Rules, ext)
 	objs[len(objs)-1] = r
 	res := buildFrom(t, b, objs...)
-	if w := service(t, res, "reviews.shop:9080").Weights; w["v1"] != 9000 {
-		t.Errorf("weights = %v, want the last good 90/10", w)
+	s := service(t, res, "reviews.shop:9080")
+	if w := s.Weights; w["v1"] != 5000 {
+		t.Errorf("weights = %v, want the new 50/50: the rest of the route keeps routing", w)
 	}
-	wantCondition(t, condition(t, res, "reviews", 0, gatewayv1.RouteConditionAccepted), metav1.ConditionFalse,
-		gatewayv1.RouteReasonUnsupportedValue, "spec.rules[1]: filters are not supported")
-	wantProblems(t, res.problems, "HTTPRoute shop/reviews: not accepted: spec.rules[1]: filters are not supported",
-		"Service shop/reviews has problems; its last good configuration stays in effect")
+	if len(s.Matches) != 1 || s.Matches[0].Headers[0].Name != "x-beta" {
+		t.Errorf("matches = %+v, want x-beta's only", s.Matches)
+	}
+	wantCondition(t, condition(t, res, "reviews", 0, gatewayv1.RouteConditionAccepted), metav1.ConditionTrue,
+		gatewayv1.RouteReasonAccepted, "1 of 3 rules are not served")
+	wantCondition(t, condition(t, res, "reviews", 0, gatewayv1.RouteConditionPartiallyInvalid), metav1.ConditionTrue,
+		gatewayv1.RouteReasonUnsupportedValue, "Dropped Rule(s): spec.rules[2]: filters[0]: ExtensionRef filters are not supported")
+	wantProblems(t, res.problems, "HTTPRoute shop/reviews: spec.rules[2]: filters[0]: ExtensionRef filters are not supported; the rule is not served")
 }
 
 func TestRouteProblemFoundByValidationIsTheRoutes(t *testing.T) {
 	objs := reviews()
 	objs = append(objs, route("lane-header", time.Minute, serviceParent("reviews"), kubetest.HeaderRule("x-canary", "yes", kubetest.Backend("reviews-v2", 9080, 1))))
-	res := buildFrom(t, newBuilder(), objs...)
+	res := buildFrom(t, testBuilder(), objs...)
 	wantCondition(t, condition(t, res, "lane-header", 0, gatewayv1.RouteConditionAccepted), metav1.ConditionFalse,
-		gatewayv1.RouteReasonUnsupportedValue, `header "x-canary" is the lane header`)
+		gatewayv1.RouteReasonUnsupportedValue, `no rule is served: spec.rules[0]: header "x-canary" is the lane header`)
 	wantCondition(t, condition(t, res, "reviews", 0, gatewayv1.RouteConditionAccepted), metav1.ConditionTrue,
-		gatewayv1.RouteReasonAccepted, "Service shop/reviews has problems; it is left out until they are fixed")
+		gatewayv1.RouteReasonAccepted, "Accepted by Graylane")
+	if s := service(t, res, "reviews.shop:9080"); len(s.Matches) != 1 || s.Weights["v1"] != 9000 {
+		t.Errorf("service = %+v: the rest of the Service keeps routing", s)
+	}
 }
 
 func TestHeaderMatchesOfSeveralRoutesInGatewayAPIOrder(t *testing.T) {
@@ -122,7 +133,7 @@ func TestHeaderMatchesOfSeveralRoutesInGatewayAPIOrder(t *testing.T) {
 		route("newer", time.Minute, serviceParent("reviews"), kubetest.HeaderRule("x-c", "3", kubetest.Backend("reviews", 9080, 1)), two,
 			kubetest.WeightRule(kubetest.Backend("reviews-v2", 9080, 1))),
 		route("oldest", 2*time.Hour, serviceParent("reviews"), kubetest.HeaderRule("x-d", "4", kubetest.Backend("reviews-v2", 9080, 1))))
-	res := buildFrom(t, newBuilder(), objs...)
+	res := buildFrom(t, testBuilder(), objs...)
 	s := service(t, res, "reviews.shop:9080")
 	var got []string
 	for _, m := range s.Matches {
@@ -137,7 +148,7 @@ func TestHeaderMatchesOfSeveralRoutesInGatewayAPIOrder(t *testing.T) {
 }
 
 func TestPolicyAnnotationsDecodeAsTheFileFormat(t *testing.T) {
-	b := newBuilder()
+	b := testBuilder()
 	objs := reviews()
 	parent := objs[0].(*corev1.Service)
 	parent.Annotations = map[string]string{

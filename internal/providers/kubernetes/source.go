@@ -6,7 +6,9 @@ import (
 	"sync"
 
 	"github.com/go-logr/zapr"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
@@ -43,8 +45,19 @@ func (s *Source) Run(ctx context.Context, pub providers.Publisher) error {
 	if err != nil {
 		return fmt.Errorf("kubernetes source: %w", err)
 	}
-	status := newStatusWriter(mgr.GetClient(), s.opts.log)
-	if err := mgr.Add(newWatcher(mgr.GetCache(), pub, status, s.opts)); err != nil {
+	secrets, err := corev1client.NewForConfig(rest.AddUserAgent(rest.CopyConfig(s.config), "graylane-secrets"))
+	if err != nil {
+		return fmt.Errorf("kubernetes source: %w", err)
+	}
+	stored, err := s.storeCache(scheme)
+	if err != nil {
+		return fmt.Errorf("kubernetes source: %w", err)
+	}
+	status := newStatusWriter(mgr.GetClient(), stored, s.opts.log)
+	if err := mgr.Add(stored); err != nil {
+		return fmt.Errorf("kubernetes source: %w", err)
+	}
+	if err := mgr.Add(newWatcher(mgr.GetCache(), stored, secrets, pub, status, s.opts)); err != nil {
 		return fmt.Errorf("kubernetes source: %w", err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
@@ -58,6 +71,19 @@ func (s *Source) Run(ctx context.Context, pub providers.Publisher) error {
 		return fmt.Errorf("kubernetes source: %w", err)
 	}
 	return nil
+}
+
+// storeCache caches the ConfigMaps of the last good states: those of the
+// Lease's namespace that carry Graylane's label, and no other.
+func (s *Source) storeCache(scheme *runtime.Scheme) (cache.Cache, error) {
+	st := s.opts.store()
+	return cache.New(s.config, cache.Options{
+		Scheme:                   scheme,
+		DefaultNamespaces:        map[string]cache.Config{st.namespace: {}},
+		DefaultLabelSelector:     labels.SelectorFromSet(labels.Set{LabelLastGood: st.ownerLabel()}),
+		DefaultTransform:         cache.TransformStripManagedFields(),
+		DefaultWatchErrorHandler: watchErrors(s.opts.log),
+	})
 }
 
 // managerOptions configure the manager that owns the watches: no leader

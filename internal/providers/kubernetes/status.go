@@ -10,18 +10,19 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 )
 
-// statusWriter writes the statuses of the latest build, while this replica
-// holds the Lease: the Accepted condition of Lanes, and Graylane's parent
-// statuses of HTTPRoutes. Every replica builds the same statuses; only the
-// leader writes them.
+// statusWriter writes what the latest build wants written, while this
+// replica holds the Lease: the statuses of Lanes, GatewayClasses,
+// Gateways, and Graylane's parent statuses of routes; and the last good
+// states. Every replica builds the same; only the leader writes.
 type statusWriter struct {
 	client client.Client
+	// stored reads the last good states written.
+	stored client.Reader
 	log    *zap.Logger
 	notify chan struct{}
 
 	mu     sync.Mutex
-	lanes  []laneResult
-	routes []routeResult
+	latest *result
 
 	// leading lets one election's writer end before the next one's starts.
 	leading sync.Mutex
@@ -31,14 +32,14 @@ type statusWriter struct {
 // server) is tried again.
 const statusRetry = time.Second
 
-func newStatusWriter(c client.Client, log *zap.Logger) *statusWriter {
-	return &statusWriter{client: c, log: log, notify: make(chan struct{}, 1)}
+func newStatusWriter(c client.Client, stored client.Reader, log *zap.Logger) *statusWriter {
+	return &statusWriter{client: c, stored: stored, log: log, notify: make(chan struct{}, 1)}
 }
 
-// set hands over the statuses of a build.
-func (w *statusWriter) set(lanes []laneResult, routes []routeResult) {
+// set hands over what a build wants written.
+func (w *statusWriter) set(res *result) {
 	w.mu.Lock()
-	w.lanes, w.routes = lanes, routes
+	w.latest = res
 	w.mu.Unlock()
 	w.poke()
 }
@@ -56,7 +57,7 @@ func (w *statusWriter) leader() manager.Runnable { return manager.RunnableFunc(w
 func (w *statusWriter) lead(ctx context.Context) error {
 	w.leading.Lock()
 	defer w.leading.Unlock()
-	w.log.Info("leading: writing Lane and HTTPRoute statuses")
+	w.log.Info("leading: writing statuses and last good states")
 	w.poke()
 	for {
 		select {
@@ -70,23 +71,40 @@ func (w *statusWriter) lead(ctx context.Context) error {
 	}
 }
 
-// writeAll writes every status that differs from what is written; it
+// writeAll writes everything that differs from what is written; it
 // reports whether all writes succeeded.
 func (w *statusWriter) writeAll(ctx context.Context) bool {
 	w.mu.Lock()
-	lanes, routes := w.lanes, w.routes
+	res := w.latest
 	w.mu.Unlock()
+	if res == nil {
+		return true
+	}
 	ok := true
-	for _, l := range lanes {
-		if err := w.writeLane(ctx, l); err != nil {
-			w.log.Info("lane status not written; retrying", zap.String("lane", l.name), zap.Error(err))
+	fail := func(what, name string, err error) {
+		if err != nil {
+			w.log.Info("not written; retrying", zap.String("object", what), zap.String("name", name), zap.Error(err))
 			ok = false
 		}
 	}
-	for _, r := range routes {
-		if err := w.writeRoute(ctx, r); err != nil {
-			w.log.Info("HTTPRoute status not written; retrying", zap.Stringer("route", r.route), zap.Error(err))
-			ok = false
+	for _, l := range res.lanes {
+		fail("Lane status", l.name, w.writeLane(ctx, l))
+	}
+	for _, c := range res.classes {
+		fail("GatewayClass status", c.name, w.writeClass(ctx, c))
+	}
+	for _, g := range res.gateways {
+		fail("Gateway status", g.key.String(), w.writeGateway(ctx, g))
+	}
+	for _, r := range res.routes {
+		fail(r.key.kind+" status", r.key.String(), w.writeRoute(ctx, r))
+	}
+	if res.records != nil {
+		for _, cm := range res.records.put {
+			fail("last good state", cm.Name, w.writeRecord(ctx, cm))
+		}
+		for _, name := range res.records.del {
+			fail("last good state", name, w.deleteRecord(ctx, res.records, name))
 		}
 	}
 	return ok

@@ -23,13 +23,9 @@ func TestStatusWriterWritesLaneAndRouteStatuses(t *testing.T) {
 	r.Status.Parents = []gatewayv1.RouteParentStatus{other}
 	bad := kubetest.Lane("broken", "1000", 0)
 	c := fakeClient(t, append(objs, bad)...)
-	w, err := readWorld(ctx, c, kinds{lanes: true, routes: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := newBuilder().build(w)
-	sw := newStatusWriter(c, zap.NewNop())
-	sw.set(res.lanes, res.routes)
+	res := testBuilder().build(readFrom(t, c))
+	sw := newStatusWriter(c, c, zap.NewNop())
+	sw.set(res)
 	if !sw.writeAll(ctx) {
 		t.Fatal("writes failed")
 	}

@@ -7,13 +7,14 @@ import (
 )
 
 // together checks the units with each other, as the pipeline will check
-// the whole model (two TCP services cannot share a port, for one). A unit a
-// problem points at is rejected; this repeats until the units agree, at
-// most a few times, after which the pipeline reports what is left.
-func (b *builder) together(m *mapper, units []*unit, lanes []model.Lane) ([]*unit, []error) {
+// the whole model (two TCP services cannot share a port, two gateways a
+// port, for example). A unit a problem points at is rejected; this repeats
+// until the units agree, at most a few times, after which the pipeline
+// reports what is left.
+func (b *builder) together(m *mapper, w *world, units []*unit, lanes []model.Lane) ([]*unit, []error) {
 	var problems []error
 	for range 3 {
-		errs := model.Errors(validate(lanes, servicesOf(units)))
+		errs := model.Errors(validate(lanes, servicesOf(units), gatewaysOf(units)))
 		if len(errs) == 0 {
 			return units, problems
 		}
@@ -25,7 +26,7 @@ func (b *builder) together(m *mapper, units []*unit, lanes []model.Lane) ([]*uni
 		for i, u := range units {
 			if errs, ok := blamed[i]; ok {
 				var more []error
-				u, more = b.reject(m, u, errs, lanes)
+				u, more = b.reject(m, w, u, errs, lanes, servicesOf(units))
 				problems = append(problems, more...)
 			}
 			if u != nil {
@@ -59,6 +60,14 @@ func servicesOf(units []*unit) []model.Service {
 	var out []model.Service
 	for _, u := range units {
 		out = append(out, u.services...)
+	}
+	return out
+}
+
+func gatewaysOf(units []*unit) []model.Gateway {
+	var out []model.Gateway
+	for _, u := range units {
+		out = append(out, u.gateways...)
 	}
 	return out
 }

@@ -3,25 +3,49 @@ package kubernetes
 import (
 	"slices"
 
-	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/graylane/graylane/model"
 )
 
-// unit is what one Service maps to, together with the Services that are
-// its versions, its policy annotations and the HTTPRoutes attached to it:
-// a model service per TCP port. A unit is checked, kept at its last good
-// state and left out as a whole.
+// Kinds of units.
+const (
+	unitService = "Service"
+	unitGateway = "Gateway"
+)
+
+// unitKey names a unit: the kind and name of the object it is built
+// around.
+type unitKey struct {
+	Kind string
+	types.NamespacedName
+}
+
+func (k unitKey) String() string { return k.Kind + " " + k.NamespacedName.String() }
+
+func serviceKey(n types.NamespacedName) unitKey { return unitKey{Kind: unitService, NamespacedName: n} }
+func gatewayKey(n types.NamespacedName) unitKey { return unitKey{Kind: unitGateway, NamespacedName: n} }
+
+// unit is what one object maps to, checked, kept at its last good state
+// and left out as a whole: a Service together with the Services that are
+// its versions, its policy annotations and the routes attached to it (a
+// model service per TCP port); or a Gateway with the routes attached to
+// it (a model gateway per port). A rule of a route that the model's checks
+// find fault with is dropped alone, and the unit built again.
 type unit struct {
-	key      types.NamespacedName
+	key      unitKey
 	services []model.Service
+	gateways []model.Gateway
 	// sources says where each version's endpoints are read from, by
 	// "SERVICE-KEY/VERSION".
 	sources map[string]endpointSource
+	// certs says which Secret each certificate is read from, by name.
+	certs map[string]types.NamespacedName
 	// positions are every position the unit's origins name, to tell which
 	// unit a problem of a whole configuration is about.
 	positions map[string]bool
+	// rules are the route rules positions belong to, to drop a rule alone.
+	rules map[string]rulePlace
 	// errs keep the unit at its last good state; warnings were worked
 	// around.
 	errs     []error
@@ -30,15 +54,22 @@ type unit struct {
 	fallback bool
 }
 
+// rulePlace is a rule as one parent serves it.
+type rulePlace struct {
+	rule   *parsedRule
+	parent *parentState
+}
+
 // endpointSource is a Service port whose EndpointSlices hold a version's
 // endpoints.
 type endpointSource struct {
-	service types.NamespacedName
-	port    string
+	Service types.NamespacedName `json:"service"`
+	Port    string               `json:"port"`
 }
 
-func newUnit(key types.NamespacedName) *unit {
-	return &unit{key: key, sources: map[string]endpointSource{}, positions: map[string]bool{}}
+func newUnit(key unitKey) *unit {
+	return &unit{key: key, sources: map[string]endpointSource{}, certs: map[string]types.NamespacedName{},
+		positions: map[string]bool{}, rules: map[string]rulePlace{}}
 }
 
 // origin builds an Origin and remembers its positions as the unit's.
@@ -50,17 +81,30 @@ func (u *unit) origin(pos string, fields map[string]string) model.Origin {
 	return model.NewOrigin(pos, fields)
 }
 
-// refreshed is the unit as it was, with every version's endpoints read
-// again: a unit kept at its last good state still follows its endpoints.
-func (u *unit) refreshed(all map[types.NamespacedName][]discoveryv1.EndpointSlice) *unit {
-	out := &unit{key: u.key, sources: u.sources, positions: u.positions, fallback: true}
+// ruleOrigin is origin for what a rule becomes, its positions the rule's.
+func (u *unit) ruleOrigin(place rulePlace, pos string, fields map[string]string) model.Origin {
+	u.rules[pos] = place
+	for _, p := range fields {
+		u.rules[p] = place
+	}
+	return u.origin(pos, fields)
+}
+
+// refreshed is the unit as it was, with every version's endpoints and
+// every certificate read again: a unit kept at its last good state still
+// follows its endpoints and its Secrets.
+func (u *unit) refreshed(w *world, read func(types.NamespacedName) keyPair) *unit {
+	out := &unit{key: u.key, sources: u.sources, certs: u.certs, positions: u.positions, rules: map[string]rulePlace{}, fallback: true}
 	for _, s := range u.services {
 		s.Versions = slices.Clone(s.Versions)
 		for i := range s.Versions {
 			src := u.sources[s.Key()+"/"+s.Versions[i].Name]
-			s.Versions[i].Endpoints = endpointsOf(all[src.service], src.port)
+			s.Versions[i].Endpoints = endpointsOf(w.slices[src.Service], src.Port)
 		}
 		out.services = append(out.services, s)
+	}
+	for _, g := range u.gateways {
+		out.gateways = append(out.gateways, withCertificates(g, u.certs, read))
 	}
 	return out
 }

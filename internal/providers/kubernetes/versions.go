@@ -88,7 +88,7 @@ func (m *mapper) portVersions(u *unit, s *model.Service, port *corev1.ServicePor
 			Endpoints: endpointsOf(m.w.slices[nameOf(v.obj)], vp.Name),
 			Origin:    u.origin(pos, map[string]string{"name": pos + ": label " + LabelVersion, "lane": pos + ": label " + LabelLane}),
 		})
-		u.sources[s.Key()+"/"+v.name] = endpointSource{service: nameOf(v.obj), port: vp.Name}
+		u.sources[s.Key()+"/"+v.name] = endpointSource{Service: nameOf(v.obj), Port: vp.Name}
 		byService[v.obj.Name] = v.name
 	}
 	return byService

@@ -2,6 +2,7 @@ package kubernetes
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"time"
@@ -10,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
+	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -21,12 +23,6 @@ import (
 	"github.com/graylane/graylane/model"
 )
 
-// kinds says which optional APIs the cluster serves.
-type kinds struct {
-	lanes  bool
-	routes bool
-}
-
 // watchRetry is how soon a watch that could not be set up (the API server
 // is unreachable) is tried again.
 const watchRetry = time.Second
@@ -34,8 +30,12 @@ const watchRetry = time.Second
 // watcher is the runnable that publishes: it needs no leader, every
 // replica serves from its own watch.
 type watcher struct {
-	cache     cache.Cache
+	cache cache.Cache
+	// stored is the cache of the last good states' ConfigMaps, of
+	// Graylane's namespace only.
+	stored    cache.Cache
 	kinds     kinds
+	secrets   *secretWatcher
 	pub       providers.Publisher
 	status    *statusWriter
 	builder   *builder
@@ -48,8 +48,10 @@ type watcher struct {
 
 var _ manager.LeaderElectionRunnable = (*watcher)(nil)
 
-func newWatcher(c cache.Cache, pub providers.Publisher, status *statusWriter, o options) *watcher {
-	return &watcher{cache: c, pub: pub, status: status, builder: newBuilder(), coalescer: o.coalescer, log: o.log}
+func newWatcher(c, stored cache.Cache, secrets corev1client.SecretsGetter, pub providers.Publisher, status *statusWriter, o options) *watcher {
+	st := o.store()
+	return &watcher{cache: c, stored: stored, pub: pub, status: status, builder: newBuilder(st, o.inScope), coalescer: o.coalescer,
+		log: o.log, kinds: kinds{store: &st}, secrets: newSecretWatcher(secrets, nil, watchErrors(o.log))}
 }
 
 // NeedLeaderElection is false: every replica publishes.
@@ -59,13 +61,15 @@ func (w *watcher) NeedLeaderElection() bool { return false }
 // events, until ctx ends.
 func (w *watcher) Start(ctx context.Context) error {
 	events := make(chan struct{}, 1)
+	w.secrets.handler = notifier{events: events}
+	defer w.secrets.stop()
 	if err := w.watch(ctx, events); err != nil {
 		if ctx.Err() != nil {
 			return nil
 		}
 		return err
 	}
-	if !w.cache.WaitForCacheSync(ctx) {
+	if !w.cache.WaitForCacheSync(ctx) || !w.stored.WaitForCacheSync(ctx) {
 		return nil // ctx ended
 	}
 	select {
@@ -78,22 +82,28 @@ func (w *watcher) Start(ctx context.Context) error {
 	return nil
 }
 
-// watch registers an event handler on the informer of every kind read.
-// Lanes and HTTPRoutes are optional: a cluster without their API is read
-// without them.
+// watch registers an event handler on the informer of every kind read:
+// the last good states (ConfigMaps of Graylane's namespace) are read
+// before the first build, like the rest. Lanes and the Gateway API kinds
+// are optional: a cluster without their API is read without them.
 func (w *watcher) watch(ctx context.Context, events chan<- struct{}) error {
 	for _, obj := range []client.Object{&corev1.Service{}, &discoveryv1.EndpointSlice{}} {
-		if err := w.watchKind(ctx, obj, events); err != nil {
+		if err := w.watchKind(ctx, w.cache, obj, events); err != nil {
 			return err
 		}
 	}
+	if err := w.watchKind(ctx, w.stored, &corev1.ConfigMap{}, events); err != nil {
+		return err
+	}
 	w.kinds.lanes = w.watchOptional(ctx, &graylanev1alpha1.Lane{}, events)
 	w.kinds.routes = w.watchOptional(ctx, &gatewayv1.HTTPRoute{}, events)
+	w.kinds.grpcRoutes = w.watchOptional(ctx, &gatewayv1.GRPCRoute{}, events)
+	w.kinds.gateways = w.watchOptional(ctx, &gatewayv1.GatewayClass{}, events) && w.watchOptional(ctx, &gatewayv1.Gateway{}, events)
 	return ctx.Err()
 }
 
 func (w *watcher) watchOptional(ctx context.Context, obj client.Object, events chan<- struct{}) bool {
-	err := w.watchKind(ctx, obj, events)
+	err := w.watchKind(ctx, w.cache, obj, events)
 	if meta.IsNoMatchError(err) {
 		w.log.Warn("API not installed: its objects are not read until a restart", zap.String("type", fmt.Sprintf("%T", obj)))
 	}
@@ -102,9 +112,9 @@ func (w *watcher) watchOptional(ctx context.Context, obj client.Object, events c
 
 // watchKind gets the informer of obj's kind, trying again while the API
 // server cannot say what the kind is, and adds the event handler.
-func (w *watcher) watchKind(ctx context.Context, obj client.Object, events chan<- struct{}) error {
+func (w *watcher) watchKind(ctx context.Context, c cache.Cache, obj client.Object, events chan<- struct{}) error {
 	for {
-		inf, err := w.cache.GetInformer(ctx, obj, cache.BlockUntilSynced(false))
+		inf, err := c.GetInformer(ctx, obj, cache.BlockUntilSynced(false))
 		if err == nil {
 			_, err = inf.AddEventHandler(notifier{events: events})
 			return err
@@ -123,19 +133,19 @@ func (w *watcher) watchKind(ctx context.Context, obj client.Object, events chan<
 
 // reload builds from the cache and publishes what changed.
 func (w *watcher) reload(ctx context.Context) {
-	world, err := readWorld(ctx, w.cache, w.kinds)
+	world, err := readWorld(ctx, readers{objects: w.cache, stored: w.stored, secrets: w.secrets}, w.kinds)
 	if err != nil {
 		w.pub.Reject(SourceName, err)
 		return
 	}
 	res := w.builder.build(world)
-	w.warn(res.problems)
+	w.warn(errors.Join(res.problems, errors.Join(res.records.problems...)))
 	if w.published == nil || !reflect.DeepEqual(w.published, res.config) {
 		w.published = res.config
 		w.log.Debug("kubernetes model built", zap.Stringer("config", res.config))
 		w.pub.Publish(SourceName, res.config.DeepCopy())
 	}
-	w.status.set(res.lanes, res.routes)
+	w.status.set(res)
 }
 
 // warn reports the problems when they differ from the last ones reported,
@@ -152,8 +162,8 @@ func (w *watcher) warn(err error) {
 }
 
 // notifier turns informer events into change notifications. An update
-// that leaves a Lane's or an HTTPRoute's generation as it was is a status
-// write, which changes nothing Graylane reads.
+// that leaves a Lane's or a Gateway API object's generation as it was is
+// a status write, which changes nothing Graylane reads.
 type notifier struct {
 	events chan<- struct{}
 }
@@ -178,11 +188,11 @@ func (n notifier) signal() {
 }
 
 // statusOnly reports whether an object's generation counts every change
-// Graylane reads: it does for Lanes and HTTPRoutes, whose labels and
-// annotations Graylane ignores.
+// Graylane reads: it does for Lanes and the Gateway API kinds, whose
+// labels and annotations Graylane ignores.
 func statusOnly(obj client.Object) bool {
 	switch obj.(type) {
-	case *graylanev1alpha1.Lane, *gatewayv1.HTTPRoute:
+	case *graylanev1alpha1.Lane, *gatewayv1.HTTPRoute, *gatewayv1.GRPCRoute, *gatewayv1.Gateway, *gatewayv1.GatewayClass:
 		return true
 	}
 	return false

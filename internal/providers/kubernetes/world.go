@@ -21,38 +21,133 @@ import (
 type world struct {
 	services []corev1.Service
 	// slices are by the Service they belong to (kubernetes.io/service-name).
-	slices map[types.NamespacedName][]discoveryv1.EndpointSlice
-	lanes  []graylanev1alpha1.Lane
-	routes []gatewayv1.HTTPRoute
+	slices     map[types.NamespacedName][]discoveryv1.EndpointSlice
+	lanes      []graylanev1alpha1.Lane
+	httpRoutes []gatewayv1.HTTPRoute
+	grpcRoutes []gatewayv1.GRPCRoute
+	classes    []gatewayv1.GatewayClass
+	gateways   []gatewayv1.Gateway
+	// secrets are the Secrets the listeners of Graylane's Gateways name.
+	secrets map[types.NamespacedName]*corev1.Secret
+	// stored are the ConfigMaps of last good states, by name.
+	stored map[string]*corev1.ConfigMap
 }
 
-// readWorld lists everything from r, the source's cache.
-func readWorld(ctx context.Context, r client.Reader, k kinds) (*world, error) {
+// kinds says which optional APIs the cluster serves, and where the last
+// good states are kept.
+type kinds struct {
+	lanes      bool
+	routes     bool
+	grpcRoutes bool
+	gateways   bool
+	store      *store
+}
+
+// secretReader reads the Secrets that listeners name.
+type secretReader interface {
+	read(ctx context.Context, keys []types.NamespacedName) (map[types.NamespacedName]*corev1.Secret, error)
+}
+
+// readers are where the source reads: its cache of objects, its cache of
+// last good states, and the Secrets the Gateways name.
+type readers struct {
+	objects client.Reader
+	stored  client.Reader
+	secrets secretReader
+}
+
+// readWorld lists everything the source reads.
+func readWorld(ctx context.Context, rs readers, k kinds) (*world, error) {
+	r := rs.objects
 	var (
-		services corev1.ServiceList
-		slices   discoveryv1.EndpointSliceList
-		lanes    graylanev1alpha1.LaneList
-		routes   gatewayv1.HTTPRouteList
+		services   corev1.ServiceList
+		slices     discoveryv1.EndpointSliceList
+		lanes      graylanev1alpha1.LaneList
+		httpRoutes gatewayv1.HTTPRouteList
+		grpcRoutes gatewayv1.GRPCRouteList
+		classes    gatewayv1.GatewayClassList
+		gateways   gatewayv1.GatewayList
+		stored     corev1.ConfigMapList
 	)
 	lists := []client.ObjectList{&services, &slices}
-	if k.lanes {
-		lists = append(lists, &lanes)
-	}
-	if k.routes {
-		lists = append(lists, &routes)
+	for _, opt := range []struct {
+		on   bool
+		list client.ObjectList
+	}{{k.lanes, &lanes}, {k.routes, &httpRoutes}, {k.grpcRoutes, &grpcRoutes}, {k.gateways, &classes}, {k.gateways, &gateways}} {
+		if opt.on {
+			lists = append(lists, opt.list)
+		}
 	}
 	for _, l := range lists {
 		if err := r.List(ctx, l, client.UnsafeDisableDeepCopy); err != nil {
 			return nil, fmt.Errorf("listing %T: %w", l, err)
 		}
 	}
-	w := &world{
-		services: sortByName(services.Items),
-		slices:   slicesByService(sortByName(slices.Items)),
-		lanes:    sortByName(lanes.Items),
-		routes:   sortByName(routes.Items),
+	if k.store != nil {
+		if err := rs.stored.List(ctx, &stored, client.UnsafeDisableDeepCopy, client.InNamespace(k.store.namespace),
+			client.MatchingLabels{LabelLastGood: k.store.ownerLabel()}); err != nil {
+			return nil, fmt.Errorf("listing the last good states: %w", err)
+		}
 	}
-	return w, nil
+	w := &world{
+		services:   sortByName(services.Items),
+		slices:     slicesByService(sortByName(slices.Items)),
+		lanes:      sortByName(lanes.Items),
+		httpRoutes: sortByName(httpRoutes.Items),
+		grpcRoutes: sortByName(grpcRoutes.Items),
+		classes:    sortByName(classes.Items),
+		gateways:   sortByName(gateways.Items),
+		stored:     map[string]*corev1.ConfigMap{},
+	}
+	for i := range stored.Items {
+		w.stored[stored.Items[i].Name] = &stored.Items[i]
+	}
+	var err error
+	if keys := w.secretKeys(); len(keys) > 0 && rs.secrets != nil {
+		w.secrets, err = rs.secrets.read(ctx, keys)
+	}
+	return w, err
+}
+
+// secretKeys are the Secrets the HTTPS listeners of the Gateways of
+// Graylane's classes name, in the Gateway's namespace.
+func (w *world) secretKeys() []types.NamespacedName {
+	ours := map[string]bool{}
+	for _, c := range w.classes {
+		if c.Spec.ControllerName == GatewayControllerName {
+			ours[c.Name] = true
+		}
+	}
+	var out []types.NamespacedName
+	for _, g := range w.gateways {
+		if !ours[string(g.Spec.GatewayClassName)] {
+			continue
+		}
+		for _, l := range g.Spec.Listeners {
+			if l.Protocol != gatewayv1.HTTPSProtocolType || l.TLS == nil {
+				continue
+			}
+			for _, ref := range l.TLS.CertificateRefs {
+				if ptrOr(ref.Namespace, gatewayv1.Namespace(g.Namespace)) == gatewayv1.Namespace(g.Namespace) {
+					out = append(out, types.NamespacedName{Namespace: g.Namespace, Name: string(ref.Name)})
+				}
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b types.NamespacedName) int { return cmp.Compare(a.String(), b.String()) })
+	return slices.Compact(out)
+}
+
+// parseRoutes parses every route once, HTTPRoutes first.
+func parseRoutes(w *world) []*parsedRoute {
+	out := make([]*parsedRoute, 0, len(w.httpRoutes)+len(w.grpcRoutes))
+	for i := range w.httpRoutes {
+		out = append(out, parseHTTPRoute(&w.httpRoutes[i]))
+	}
+	for i := range w.grpcRoutes {
+		out = append(out, parseGRPCRoute(&w.grpcRoutes[i]))
+	}
+	return out
 }
 
 // sortByName sorts objects by namespace, then name.
