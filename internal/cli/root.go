@@ -1,4 +1,5 @@
-// Package cli is the `xds` command line: serve, validate, render, status.
+// Package cli is the `xds` command line: serve, validate, render, status,
+// certgen.
 package cli
 
 import (
@@ -36,7 +37,7 @@ func NewRootCommand(out, errOut io.Writer, opts ...Option) *cobra.Command {
 	root.SetErr(errOut)
 	root.PersistentFlags().StringVar(&lf.level, "log-level", "info", "log level: debug, info, warn or error")
 	root.PersistentFlags().StringVar(&lf.format, "log-format", "json", "log format: json or console")
-	root.AddCommand(newServeCommand(lf), newValidateCommand(), newRenderCommand(), newStatusCommand())
+	root.AddCommand(newServeCommand(lf), newValidateCommand(), newRenderCommand(), newStatusCommand(), newCertgenCommand())
 	return root
 }
 
