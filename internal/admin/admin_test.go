@@ -100,3 +100,43 @@ func TestDebugSnapshotShowsResourcesAndStatus(t *testing.T) {
 		t.Errorf("status %+v, roles %v", view.Status, view.Roles)
 	}
 }
+
+func TestDebugSnapshotFiltersByRoleAndType(t *testing.T) {
+	cfg := &model.Config{Services: []model.Service{{Name: "web", Port: 80, Versions: []model.Version{{Name: "v1"}}}}}
+	res, err := pipeline.Build([]*model.Config{cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache := snapshot.NewCache(nil)
+	for _, role := range []model.Role{model.RoleGRPC, model.RoleSidecar} {
+		if _, err := cache.Publish(t.Context(), role, res.Snapshots[role]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := serve(t, &status{s: pipeline.Status{Ready: true}}, cache)
+	var view SnapshotView
+	_, body := get(t, srv.URL+"/debug/snapshot?role=sidecar&type=clusters")
+	if err := json.Unmarshal([]byte(body), &view); err != nil {
+		t.Fatalf("%v\n%s", err, body)
+	}
+	if len(view.Roles) != 1 || len(view.Roles[model.RoleSidecar]) != 1 || len(view.Roles[model.RoleSidecar]["clusters"].Resources) != 1 {
+		t.Errorf("?role=sidecar&type=clusters = %s", body)
+	}
+	for _, q := range []string{"role=mesh", "type=secretz"} {
+		if code, _ := get(t, srv.URL+"/debug/snapshot?"+q); code != http.StatusBadRequest {
+			t.Errorf("?%s = %d, want 400", q, code)
+		}
+	}
+}
+
+func TestMetricsHandlerShowsNoConfiguration(t *testing.T) {
+	m := metrics.New()
+	h := NewMetricsHandler(Sources{Status: &status{s: pipeline.Status{Ready: true}}, Snapshots: snapshot.NewCache(nil), Clients: clients{}, Metrics: m.Registry})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	for path, want := range map[string]int{"/metrics": 200, "/healthz": 200, "/readyz": 200, "/debug/snapshot": 404, "/debug/clients": 404} {
+		if code, _ := get(t, srv.URL+path); code != want {
+			t.Errorf("%s = %d, want %d", path, code, want)
+		}
+	}
+}
