@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -23,6 +24,7 @@ import (
 	"google.golang.org/grpc/xds"
 
 	"github.com/graylane/graylane/internal/certs"
+	"github.com/graylane/graylane/internal/cli"
 	"github.com/graylane/graylane/internal/controlplane"
 )
 
@@ -317,5 +319,32 @@ func TestMTLSCertificatesRotateWithoutRestart(t *testing.T) {
 	}
 	if reloads() != before || !e.logged("TLS files not reloaded; the last good ones stay in use") {
 		t.Error("the broken file was put in use, or not logged")
+	}
+}
+
+// TestExampleTLSBootstrapWithCertgen serves with the files `xds certgen`
+// writes by default and dials with examples/grpc-bootstrap-tls.json, as
+// docs/security.md's walk-through does.
+func TestExampleTLSBootstrapWithCertgen(t *testing.T) {
+	dir := t.TempDir()
+	cmd := cli.NewRootCommand(io.Discard, io.Discard)
+	cmd.SetArgs([]string{"certgen", "--dir", dir})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	f := newFleet(t)
+	files := certs.Files{Cert: filepath.Join(dir, "server.crt"), Key: filepath.Join(dir, "server.key"), ClientCA: filepath.Join(dir, "ca.crt")}
+	e := newEnv(t, render(t, fleetConfig, f), controlplane.WithTLSFiles(files))
+	data, err := os.ReadFile("../examples/grpc-bootstrap-tls.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(e.cp.XDSAddress())
+	bootstrap := strings.ReplaceAll(string(data), `"certs/`, `"`+dir+"/")
+	bootstrap = strings.Replace(bootstrap, "localhost:18000", "localhost:"+port, 1)
+	conn := e.dialWith([]byte(bootstrap), "ratings.shop:9090")
+	eventually(t, 10*time.Second, func() error { return allFrom(conn, 10, "ratings-v1") })
+	if cs := e.cp.XDS().Clients(); len(cs) != 1 || cs[0].Identity != "spiffe://cluster.local/ns/default/sa/demo-client" {
+		t.Errorf("clients = %+v", cs)
 	}
 }
