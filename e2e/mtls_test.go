@@ -168,9 +168,14 @@ func TestMTLSClientAskingForAnotherRoleIsRefused(t *testing.T) {
 	p.client("edge", "spiffe://cluster.local/ns/ingress/sa/edge")
 	e, _ := newMTLSEnv(t, p)
 	conn := e.dialWith(e.tlsBootstrap(p, "reviews", "edge"), "ratings.shop:9090")
-	if err := callFails(t, conn); !strings.Contains(err.Error(), "PermissionDenied") {
-		t.Errorf("the xDS client was not told why: %v", err)
-	}
+	// The client's calls fail, and once its stream's status reached it,
+	// they say why.
+	eventually(t, 10*time.Second, func() error {
+		if err := callFails(t, conn); !strings.Contains(err.Error(), "PermissionDenied") {
+			return fmt.Errorf("the xDS client was not told why: %w", err)
+		}
+		return nil
+	})
 	if !e.logged("client refused", "PermissionDenied", "spiffe://cluster.local/ns/shop/sa/reviews") {
 		t.Error("the refusal was not logged with the identity")
 	}

@@ -30,8 +30,8 @@ const (
 )
 
 // Per-connection buffers. Fixed HTTP/2 windows turn off gRPC's dynamic
-// window, which could grow what a connection buffers to 16 MiB; a shared
-// write buffer is released between writes instead of kept per connection.
+// window, which could grow what a connection buffers to 16 MiB; gRPC
+// shares write buffers between connections, and the read buffer is small.
 const (
 	windowSize     = 1 << 20
 	readBufferSize = 16 << 10
@@ -102,7 +102,6 @@ func (s *Server) serverOptions() []grpc.ServerOption {
 		grpc.MaxRecvMsgSize(s.limits.MaxRequestBytes),
 		grpc.InitialWindowSize(windowSize),
 		grpc.InitialConnWindowSize(windowSize),
-		grpc.SharedWriteBuffer(true),
 		grpc.ReadBufferSize(readBufferSize),
 		grpc.ChainStreamInterceptor(s.sendTimeout),
 	}
