@@ -8,6 +8,7 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -55,16 +56,35 @@ func parseSnapshotQuery(r *http.Request) (snapshotQuery, error) {
 	return q, nil
 }
 
+// Answers of /debug/snapshot are written one at a time: a request waits
+// at most snapshotQueueWait for the one before it, and an answer may take
+// at most snapshotWriteTimeout to be read.
+const (
+	snapshotQueueWait    = 30 * time.Second
+	snapshotWriteTimeout = 60 * time.Second
+)
+
 // debugSnapshot streams the view: resources are encoded and written one
-// at a time, so that an answer costs the server one resource's JSON, not
-// the whole snapshot's.
+// at a time, and one answer at a time, so that answering costs the server
+// about one resource's JSON, not the whole snapshot's per request.
 func debugSnapshot(st StatusReporter, snaps SnapshotReader) http.HandlerFunc {
+	turn := make(chan struct{}, 1)
 	return func(w http.ResponseWriter, r *http.Request) {
 		q, err := parseSnapshotQuery(r)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
+		select {
+		case turn <- struct{}{}:
+			defer func() { <-turn }()
+		case <-time.After(snapshotQueueWait):
+			http.Error(w, "another /debug/snapshot answer is being written; try again", http.StatusServiceUnavailable)
+			return
+		case <-r.Context().Done():
+			return
+		}
+		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(snapshotWriteTimeout))
 		w.Header().Set("Content-Type", "application/json")
 		bw := bufio.NewWriterSize(w, 32<<10)
 		_ = writeSnapshots(bw, st.Status(), snaps, q)
