@@ -27,6 +27,9 @@ const (
 	keepaliveTime    = 30 * time.Second
 	keepaliveTimeout = 10 * time.Second
 	keepaliveMinTime = 10 * time.Second
+	// handshakeTimeout bounds how long a new connection may hold one of
+	// the MaxConnections slots before its TLS and HTTP/2 handshakes end.
+	handshakeTimeout = 10 * time.Second
 )
 
 // Per-connection buffers. Fixed HTTP/2 windows turn off gRPC's dynamic
@@ -98,6 +101,7 @@ func (s *Server) serverOptions() []grpc.ServerOption {
 	opts := []grpc.ServerOption{
 		grpc.KeepaliveParams(keepalive.ServerParameters{Time: keepaliveTime, Timeout: keepaliveTimeout}),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: keepaliveMinTime, PermitWithoutStream: true}),
+		grpc.ConnectionTimeout(handshakeTimeout),
 		grpc.MaxConcurrentStreams(s.limits.MaxStreamsPerConnection),
 		grpc.MaxRecvMsgSize(s.limits.MaxRequestBytes),
 		grpc.InitialWindowSize(windowSize),
