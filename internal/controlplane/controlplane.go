@@ -62,7 +62,7 @@ func Start(ctx context.Context, opts ...Option) (*ControlPlane, error) {
 	if len(sources) == 0 {
 		return nil, errors.New("no configuration: set a config path or a source")
 	}
-	if err := o.checkTransport(); err != nil {
+	if err := errors.Join(o.checkTransport(), o.limits.Validate()); err != nil {
 		return nil, err
 	}
 	cp := &ControlPlane{opts: o, metrics: metrics.New(), cache: snapshot.NewCache(nil),

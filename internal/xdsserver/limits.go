@@ -1,6 +1,9 @@
 package xdsserver
 
-import "time"
+import (
+	"errors"
+	"time"
+)
 
 // Limits bound what one client can make the server hold or write. Each is
 // a flag of `xds serve`; docs/operations.md lists them.
@@ -41,6 +44,19 @@ func DefaultLimits() Limits {
 		MaxNackMessageBytes:     4096,
 		LogLinesPerSecond:       50,
 	}
+}
+
+// Validate refuses limits that cannot work. Zero turns off the limits on
+// connections, streams per connection, resource names, the send timeout,
+// rejection messages and log lines; a request needs a positive size.
+func (l Limits) Validate() error {
+	switch {
+	case l.MaxRequestBytes <= 0:
+		return errors.New("--xds-max-request-bytes must be positive")
+	case l.MaxConnections < 0, l.MaxResourceNames < 0, l.SendTimeout < 0, l.MaxNackMessageBytes < 0, l.LogLinesPerSecond < 0:
+		return errors.New("an --xds-* limit is negative; 0 turns a limit off")
+	}
+	return nil
 }
 
 // truncate cuts s to at most n bytes, at a rune boundary, and says so.

@@ -118,3 +118,18 @@ func TestRepeatedNackIsLoggedAndCountedOnce(t *testing.T) {
 		t.Errorf("%v NACKs counted for two rejections", n)
 	}
 }
+
+func TestLimitsAreValidated(t *testing.T) {
+	if err := DefaultLimits().Validate(); err != nil {
+		t.Fatal(err)
+	}
+	off := Limits{MaxRequestBytes: 1}
+	if err := off.Validate(); err != nil {
+		t.Errorf("every limit off but the request size: %v", err)
+	}
+	for _, l := range []Limits{{}, {MaxRequestBytes: 1, SendTimeout: -1}, {MaxRequestBytes: 1, MaxResourceNames: -1}} {
+		if l.Validate() == nil {
+			t.Errorf("%+v was accepted", l)
+		}
+	}
+}
