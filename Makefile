@@ -34,6 +34,15 @@ build: ## Build the control plane into bin/xds
 run: build wasm ## Serve examples/graylane.yaml on loopback (xDS :18000, admin :19000, lane filter :18002)
 	$(BIN)/xds serve --config $(CONFIG) --log-format console --lane-filter-module $(WASM)
 
+.PHONY: certs
+certs: build ## Write a development CA and xDS certificates into certs/ (server, edge, sidecar, grpc)
+	@if [ -f certs/ca.crt ]; then echo "certs/ exists; remove it to write new certificates"; else $(BIN)/xds certgen --dir certs; fi
+
+.PHONY: run-tls
+run-tls: build wasm certs ## Serve examples/graylane.yaml over mutually authenticated xDS with the certs/ files
+	$(BIN)/xds serve --config $(CONFIG) --log-format console --lane-filter-module $(WASM) \
+		--tls-cert-file certs/server.crt --tls-key-file certs/server.key --client-ca-file certs/ca.crt
+
 .PHONY: wasm
 wasm: ## Build the lane filter into bin/lane-filter.wasm (Go's own wasip1 toolchain)
 	@mkdir -p $(BIN)

@@ -10,6 +10,7 @@ import (
 	yaml "go.yaml.in/yaml/v4"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -37,6 +38,8 @@ func manifests(t *testing.T) []runtime.Object {
 	crds, _ := filepath.Glob("../config/crd/*.yaml")
 	canary, _ := filepath.Glob("kubernetes/canary/*.yaml")
 	tools, _ := filepath.Glob("kubernetes/*/*.yaml")
+	// The cert-manager folder is a variant of the deployment, checked on its own.
+	tools = slices.DeleteFunc(tools, func(p string) bool { return filepath.Dir(p) == filepath.Join("kubernetes", "cert-manager") })
 	var out []runtime.Object
 	for _, p := range slices.Compact(slices.Sorted(slices.Values(slices.Concat(paths, crds, canary, tools)))) {
 		// The Rollout and the Canary are Argo Rollouts' and Flagger's kinds.
@@ -59,7 +62,7 @@ func TestKubernetesManifestsDecode(t *testing.T) {
 		kinds = append(kinds, obj.GetObjectKind().GroupVersionKind().Kind)
 	}
 	for _, want := range []string{"Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding",
-		"Deployment", "Service", "CustomResourceDefinition", "Lane", "HTTPRoute", "GatewayClass", "Gateway"} {
+		"Deployment", "Service", "NetworkPolicy", "CustomResourceDefinition", "Lane", "HTTPRoute", "GatewayClass", "Gateway"} {
 		if !slices.Contains(kinds, want) {
 			t.Errorf("no %s among the manifests (%v)", want, kinds)
 		}
@@ -77,11 +80,17 @@ func TestKubernetesDeploymentServesFromTheCluster(t *testing.T) {
 		if d.Spec.Replicas == nil || *d.Spec.Replicas != 2 || !strings.HasPrefix(args, "serve --source=kubernetes") {
 			t.Errorf("deployment: %d replicas, args %q", *d.Spec.Replicas, args)
 		}
-		if p := c.ReadinessProbe; p == nil || p.HTTPGet == nil || p.HTTPGet.Path != "/readyz" || p.HTTPGet.Port.StrVal != "http-admin" {
-			t.Errorf("readiness probe = %+v, want /readyz on the admin port", p)
+		if p := c.ReadinessProbe; p == nil || p.HTTPGet == nil || p.HTTPGet.Path != "/readyz" || p.HTTPGet.Port.StrVal != "http-metrics" {
+			t.Errorf("readiness probe = %+v, want /readyz on the metrics port", p)
 		}
-		if !strings.Contains(args, "--admin-address=0.0.0.0:19000") || !strings.Contains(args, "--xds-address=0.0.0.0:18000") {
-			t.Errorf("args %q: the kubelet and clients reach the pod's address, not its loopback", args)
+		for _, want := range []string{"--xds-address=0.0.0.0:18000", "--metrics-address=0.0.0.0:19001", "--admin-address=127.0.0.1:19000",
+			"--tls-cert-file=/etc/graylane/tls/tls.crt", "--tls-key-file=/etc/graylane/tls/tls.key", "--client-ca-file=/etc/graylane/tls/ca.crt"} {
+			if !strings.Contains(args, want) {
+				t.Errorf("args %q lack %s: clients and probes reach the pod's address, admin stays on loopback, xDS is mutual TLS", args, want)
+			}
+		}
+		if v := d.Spec.Template.Spec.Volumes; len(v) != 1 || v[0].Secret == nil || v[0].Secret.SecretName != "graylane-xds-tls" {
+			t.Errorf("volumes = %+v, want the Secret graylane-xds-tls", v)
 		}
 		if d.Spec.Template.Spec.ServiceAccountName != "graylane" {
 			t.Errorf("service account = %q", d.Spec.Template.Spec.ServiceAccountName)
@@ -171,5 +180,77 @@ func TestKustomizationListsEveryManifest(t *testing.T) {
 	}
 	if !slices.Contains(k.Resources, "../../config/crd") {
 		t.Error("kustomization.yaml does not install the CRDs")
+	}
+}
+
+func TestKubernetesNetworkPolicyAdmitsXDSAndMetricsOnly(t *testing.T) {
+	for _, obj := range manifests(t) {
+		np, ok := obj.(*networkingv1.NetworkPolicy)
+		if !ok {
+			continue
+		}
+		var ports []string
+		for _, rule := range np.Spec.Ingress {
+			for _, p := range rule.Ports {
+				ports = append(ports, p.Port.String())
+			}
+		}
+		slices.Sort(ports)
+		if !slices.Equal(ports, []string{"grpc-xds", "http-metrics"}) || np.Spec.PodSelector.MatchLabels["app.kubernetes.io/name"] != "graylane" {
+			t.Errorf("network policy admits %v for %v", ports, np.Spec.PodSelector.MatchLabels)
+		}
+		return
+	}
+	t.Fatal("no NetworkPolicy")
+}
+
+// TestCertManagerVariant checks the cert-manager manifests: the server
+// certificate is the Secret the Deployment mounts, and every certificate
+// comes from the graylane-ca issuer or its self-signed root.
+func TestCertManagerVariant(t *testing.T) {
+	var k struct{ Resources []string }
+	data, err := os.ReadFile("kubernetes/cert-manager/kustomization.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Load(data, &k); err != nil || !slices.Contains(k.Resources, "..") {
+		t.Fatalf("kustomization %+v: %v", k, err)
+	}
+	type certificate struct {
+		Kind     string
+		Metadata struct{ Name, Namespace string }
+		Spec     struct {
+			SecretName string   `yaml:"secretName"`
+			URIs       []string `yaml:"uris"`
+			Usages     []string
+			IssuerRef  struct{ Kind, Name string } `yaml:"issuerRef"`
+		}
+	}
+	var certs []certificate
+	for _, name := range k.Resources[1:] {
+		data, err := os.ReadFile(filepath.Join("kubernetes/cert-manager", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, doc := range strings.Split(string(data), "\n---\n") {
+			var c certificate
+			if err := yaml.Load([]byte(doc), &c); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if c.Kind == "Certificate" {
+				certs = append(certs, c)
+			}
+		}
+	}
+	var server, client bool
+	for _, c := range certs {
+		if c.Spec.IssuerRef.Name != "graylane-ca" && c.Spec.IssuerRef.Name != "graylane-selfsigned" {
+			t.Errorf("%s: issuer %s", c.Metadata.Name, c.Spec.IssuerRef.Name)
+		}
+		server = server || c.Spec.SecretName == "graylane-xds-tls" && c.Metadata.Namespace == "graylane-system"
+		client = client || slices.Contains(c.Spec.Usages, "client auth") && len(c.Spec.URIs) == 1 && strings.HasPrefix(c.Spec.URIs[0], "spiffe://")
+	}
+	if !server || !client {
+		t.Errorf("want the server's certificate graylane-xds-tls and a client certificate with a SPIFFE ID: %+v", certs)
 	}
 }

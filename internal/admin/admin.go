@@ -1,6 +1,7 @@
 // Package admin is Graylane's admin HTTP server: health and readiness,
 // Prometheus metrics, and debug views of the snapshots served and the
-// clients connected. The control plane serves it on loopback by default.
+// clients connected. The control plane serves it on loopback by default;
+// the probes and metrics can also be served on a listener of their own.
 package admin
 
 import (
@@ -46,14 +47,26 @@ type Sources struct {
 	Metrics   *prometheus.Registry
 }
 
-// NewHandler returns the admin server's handler for src.
+// NewHandler returns the admin server's handler for src: probes, metrics
+// and the debug views, which show every role's configuration and so
+// belong on loopback.
 func NewHandler(src Sources) http.Handler {
+	mux := probesAndMetrics(src)
+	mux.HandleFunc("GET /debug/snapshot", debugSnapshot(src.Status, src.Snapshots))
+	mux.HandleFunc("GET /debug/clients", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, src.Clients.Clients()) })
+	return mux
+}
+
+// NewMetricsHandler returns the handler of the metrics server: /metrics,
+// /healthz and /readyz, none of which shows configuration, so that it can
+// listen where Prometheus and the kubelet reach it.
+func NewMetricsHandler(src Sources) http.Handler { return probesAndMetrics(src) }
+
+func probesAndMetrics(src Sources) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
 	mux.HandleFunc("GET /readyz", readyz(src.Status))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(src.Metrics, promhttp.HandlerOpts{Registry: src.Metrics}))
-	mux.HandleFunc("GET /debug/snapshot", debugSnapshot(src.Status, src.Snapshots))
-	mux.HandleFunc("GET /debug/clients", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, src.Clients.Clients()) })
 	return mux
 }
 

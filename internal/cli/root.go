@@ -1,5 +1,5 @@
 // Package cli is the `xds` command line: serve, validate, render, status,
-// bench.
+// bench and certgen.
 package cli
 
 import (
@@ -38,7 +38,7 @@ func NewRootCommand(out, errOut io.Writer, opts ...Option) *cobra.Command {
 	root.PersistentFlags().StringVar(&lf.level, "log-level", "info", "log level: debug, info, warn or error")
 	root.PersistentFlags().StringVar(&lf.format, "log-format", "json", "log format: json or console")
 	root.AddCommand(newServeCommand(lf), newValidateCommand(), newRenderCommand(), newStatusCommand(),
-		newBenchCommand(lf))
+		newBenchCommand(lf), newCertgenCommand())
 	return root
 }
 

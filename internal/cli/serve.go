@@ -20,8 +20,9 @@ func newServeCommand(logs *logFlags) *cobra.Command {
 	var xdsAddr, adminAddr string
 	var lf laneFilterFlags
 	var sf sourceFlags
+	var sec securityFlags
 	cmd := &cobra.Command{
-		Use:   "serve [--source file,kubernetes] [--config PATH]",
+		Use:   "serve [--source file,kubernetes] [--config PATH] [--tls-cert-file F --tls-key-file F [--client-ca-file F]] [--insecure]",
 		Short: "Serve the configuration of the sources (a file or directory of *.yaml, a Kubernetes cluster) over ADS",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -40,7 +41,11 @@ func newServeCommand(logs *logFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			cp, err := controlplane.Start(ctx, append(sources,
+			security, err := sec.options()
+			if err != nil {
+				return err
+			}
+			cp, err := controlplane.Start(ctx, append(append(sources, security...),
 				controlplane.WithXDSAddress(xdsAddr),
 				controlplane.WithAdminAddress(adminAddr), controlplane.WithLogger(log),
 				controlplane.WithLaneFilter(module), controlplane.WithModuleAddress(lf.address))...)
@@ -61,5 +66,6 @@ func newServeCommand(logs *logFlags) *cobra.Command {
 	cmd.Flags().StringVar(&xdsAddr, "xds-address", controlplane.DefaultXDSAddress, "address of the ADS server")
 	cmd.Flags().StringVar(&adminAddr, "admin-address", controlplane.DefaultAdminAddress, "address of the admin server (health, metrics, debug)")
 	lf.register(cmd.Flags())
+	sec.register(cmd.Flags())
 	return cmd
 }

@@ -31,6 +31,9 @@ func (cp *ControlPlane) listen() error {
 	if cp.opts.laneFilter.Handler() != nil {
 		addrs = append(addrs, [2]string{"module", cp.opts.moduleAddress})
 	}
+	if cp.opts.metricsAddress != "" {
+		addrs = append(addrs, [2]string{"metrics", cp.opts.metricsAddress})
+	}
 	for _, a := range addrs {
 		lis, err := net.Listen("tcp", a[1])
 		if err != nil {
@@ -48,17 +51,22 @@ func (cp *ControlPlane) closeListeners() {
 	}
 }
 
-// assemble builds the components: the sources, the ADS server, the admin
-// server and, when the lane filter's module is served, its server.
-func (cp *ControlPlane) assemble(sources []providers.Source) []Component {
+// assemble builds the components: the sources, the ADS server (with
+// security, its TLS options), the admin server and, when set, the metrics
+// server and the lane filter's module server.
+func (cp *ControlPlane) assemble(sources []providers.Source, security []xdsserver.Option) []Component {
 	o := cp.opts
 	topts := append([]translators.Option{translators.WithEdgeFilters(lanefilter.New(o.laneFilter))}, o.translatorOptions...)
 	cp.pipeline = pipeline.New(cp.cache, cp.metrics, pipeline.WithLogger(o.log),
 		pipeline.WithSources(sourceNames(sources)...), pipeline.WithTranslatorOptions(topts...))
-	cp.xds = xdsserver.New(cp.listeners["xds"], cp.cache.Watcher(), cp.metrics,
-		xdsserver.WithLogger(o.log), xdsserver.WithShutdownGrace(o.shutdownGrace), xdsserver.WithResponseVersions(cp.cache))
-	adminHandler := admin.NewHandler(admin.Sources{Status: cp.pipeline, Snapshots: cp.cache, Clients: cp.xds, Metrics: cp.metrics.Registry})
-	components := []Component{cp.pipeline, cp.xds, cp.httpServer("admin", adminHandler)}
+	xopts := append([]xdsserver.Option{xdsserver.WithLogger(o.log), xdsserver.WithShutdownGrace(o.shutdownGrace),
+		xdsserver.WithLimits(o.limits), xdsserver.WithResponseVersions(cp.cache)}, security...)
+	cp.xds = xdsserver.New(cp.listeners["xds"], cp.cache.Watcher(), cp.metrics, xopts...)
+	src := admin.Sources{Status: cp.pipeline, Snapshots: cp.cache, Clients: cp.xds, Metrics: cp.metrics.Registry}
+	components := []Component{cp.pipeline, cp.xds, cp.httpServer("admin", admin.NewHandler(src))}
+	if o.metricsAddress != "" {
+		components = append(components, cp.httpServer("metrics", admin.NewMetricsHandler(src)))
+	}
 	for _, s := range sources {
 		components = append(components, sourceComponent{source: s, pub: cp.pipeline})
 	}

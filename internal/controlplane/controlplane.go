@@ -44,7 +44,7 @@ type ControlPlane struct {
 	cache     *snapshot.Cache
 	pipeline  *pipeline.Pipeline
 	xds       *xdsserver.Server
-	listeners map[string]net.Listener // by role: xds, admin, module
+	listeners map[string]net.Listener // by role: xds, admin, metrics, module
 
 	cancel     context.CancelFunc
 	done       chan struct{} // closed when every component has returned
@@ -62,12 +62,23 @@ func Start(ctx context.Context, opts ...Option) (*ControlPlane, error) {
 	if len(sources) == 0 {
 		return nil, errors.New("no configuration: set a config path or a source")
 	}
+	if err := errors.Join(o.checkTransport(), o.limits.Validate()); err != nil {
+		return nil, err
+	}
 	cp := &ControlPlane{opts: o, metrics: metrics.New(), cache: snapshot.NewCache(nil),
 		done: make(chan struct{}), failed: make(chan struct{})}
+	security, reloader, err := cp.xdsSecurity()
+	if err != nil {
+		return nil, err
+	}
 	if err := cp.listen(); err != nil {
 		return nil, err
 	}
-	components := cp.assemble(sources)
+	o.warnExposure()
+	components := cp.assemble(sources, security)
+	if reloader != nil {
+		components = append(components, reloader)
+	}
 	ctx, cp.cancel = context.WithCancel(ctx)
 	go cp.run(ctx, components)
 	return cp, nil
@@ -104,6 +115,12 @@ func (cp *ControlPlane) ModuleAddress() string { return cp.address("module") }
 
 // AdminAddress is where the admin server listens.
 func (cp *ControlPlane) AdminAddress() string { return cp.address("admin") }
+
+// MetricsAddress is where the metrics server listens, "" when it does not.
+func (cp *ControlPlane) MetricsAddress() string { return cp.address("metrics") }
+
+// XDS gives access to the ADS server: its clients and connections.
+func (cp *ControlPlane) XDS() *xdsserver.Server { return cp.xds }
 
 func (cp *ControlPlane) address(name string) string {
 	if lis, ok := cp.listeners[name]; ok {

@@ -5,6 +5,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/graylane/graylane/internal/certs"
 	"github.com/graylane/graylane/internal/lanefilter"
 	"github.com/graylane/graylane/internal/providers"
 	"github.com/graylane/graylane/internal/providers/file"
@@ -27,6 +28,11 @@ type options struct {
 	sources           []providers.Source
 	fileOptions       []file.Option
 	shutdownGrace     time.Duration
+	metricsAddress    string
+	tlsFiles          certs.Files
+	rolePolicy        *xdsserver.RolePolicy
+	insecure          bool
+	limits            xdsserver.Limits
 }
 
 func newOptions(opts []Option) options {
@@ -38,6 +44,7 @@ func newOptions(opts []Option) options {
 		laneFilter:    lanefilter.Local(lanefilter.DefaultLocalPath),
 		moduleAddress: DefaultModuleAddress,
 		shutdownGrace: xdsserver.DefaultShutdownGrace,
+		limits:        xdsserver.DefaultLimits(),
 	}
 	for _, opt := range opts {
 		opt(&o)
@@ -101,3 +108,22 @@ func WithModuleAddress(addr string) Option { return func(o *options) { o.moduleA
 // WithShutdownGrace sets how long each server waits, once stopped, for its
 // streams and requests to end (default xdsserver.DefaultShutdownGrace).
 func WithShutdownGrace(d time.Duration) Option { return func(o *options) { o.shutdownGrace = d } }
+
+// WithMetricsAddress serves /metrics, /healthz and /readyz on a listener of
+// their own at addr, besides the admin server; "" (the default) does not.
+func WithMetricsAddress(addr string) Option { return func(o *options) { o.metricsAddress = addr } }
+
+// WithTLSFiles serves xDS over TLS with the certificate and key files and,
+// when files.ClientCA is set, requires client certificates signed by it,
+// whose identities the role policy checks. Changed files are read again.
+func WithTLSFiles(files certs.Files) Option { return func(o *options) { o.tlsFiles = files } }
+
+// WithRolePolicy sets which roles client identities may receive (default
+// xdsserver.DefaultRolePolicy); it applies with a client CA.
+func WithRolePolicy(p xdsserver.RolePolicy) Option { return func(o *options) { o.rolePolicy = &p } }
+
+// WithInsecure allows plaintext xDS on an address other than loopback.
+func WithInsecure() Option { return func(o *options) { o.insecure = true } }
+
+// WithLimits sets the per-client limits (default xdsserver.DefaultLimits).
+func WithLimits(l xdsserver.Limits) Option { return func(o *options) { o.limits = l } }

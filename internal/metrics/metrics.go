@@ -1,5 +1,6 @@
 // Package metrics defines Graylane's Prometheus metrics. They live in a
-// registry of their own, served by the admin server at /metrics.
+// registry of their own, served at /metrics by the admin server and, when
+// one is set, by the metrics server.
 package metrics
 
 import (
@@ -32,6 +33,18 @@ type Metrics struct {
 	// Acks and Nacks count client replies, by type.
 	Acks  *prometheus.CounterVec
 	Nacks *prometheus.CounterVec
+	// Refusals counts xDS streams ended for breaking the role policy or a
+	// limit, by gRPC status code.
+	Refusals *prometheus.CounterVec
+	// SlowClients counts clients disconnected for not reading their
+	// responses.
+	SlowClients prometheus.Counter
+	// TLSReloads counts reads of the TLS files after a change, by result
+	// (ok, error: the last good files stay in use).
+	TLSReloads *prometheus.CounterVec
+	// LogsDropped counts client event log lines left out past the rate
+	// limit, by message.
+	LogsDropped *prometheus.CounterVec
 }
 
 // New creates the metrics in a fresh registry, with Go and process metrics.
@@ -69,10 +82,23 @@ func New() *Metrics {
 		Nacks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "graylane_xds_nacks_total", Help: "xDS responses rejected by clients, by type.",
 		}, []string{"type"}),
+		Refusals: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "graylane_xds_refusals_total", Help: "xDS streams ended for breaking the role policy or a limit, by gRPC status code.",
+		}, []string{"code"}),
+		SlowClients: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "graylane_xds_slow_clients_total", Help: "xDS clients disconnected for not reading their responses.",
+		}),
+		TLSReloads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "graylane_tls_reloads_total", Help: "Reads of the TLS certificate, key and client CA after a change, by result.",
+		}, []string{"result"}),
+		LogsDropped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "graylane_xds_log_lines_dropped_total", Help: "Client event log lines left out past the rate limit, by message.",
+		}, []string{"message"}),
 	}
 	m.Registry.MustRegister(
 		m.SnapshotBuilds, m.SnapshotBuildErrors, m.BuildDuration, m.ConfigErrors, m.ConfigValid,
-		m.Resources, m.Clients, m.Pushes, m.Acks, m.Nacks,
+		m.Resources, m.Clients, m.Pushes, m.Acks, m.Nacks, m.Refusals, m.SlowClients, m.TLSReloads,
+		m.LogsDropped,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
 	return m

@@ -18,10 +18,10 @@ import (
 	"github.com/graylane/graylane/model"
 )
 
-func newCallbacks() (*callbacks, *observer.ObservedLogs, *metrics.Metrics) {
+func newTestCallbacks(policy *RolePolicy) (*callbacks, *observer.ObservedLogs, *metrics.Metrics) {
 	core, logs := observer.New(zap.InfoLevel)
 	m := metrics.New()
-	c := &callbacks{log: zap.New(core), metrics: m, clients: newClients()}
+	c := newCallbacks(zap.New(core), m, DefaultLimits(), policy, nil)
 	c.clients.now = func() time.Time { return time.Unix(1700000000, 0) }
 	return c, logs, m
 }
@@ -29,7 +29,7 @@ func newCallbacks() (*callbacks, *observer.ObservedLogs, *metrics.Metrics) {
 var grpcNode = &corev3.Node{Id: "n1", UserAgentName: "gRPC Go"}
 
 func TestSotwAckAndNackAreTracked(t *testing.T) {
-	c, logs, m := newCallbacks()
+	c, logs, m := newTestCallbacks(nil)
 	ctx := context.Background()
 	req := &discoveryv3.DiscoveryRequest{Node: grpcNode, TypeUrl: resourcev3.ClusterType}
 	if err := c.OnStreamRequest(1, req); err != nil {
@@ -63,7 +63,7 @@ func TestSotwAckAndNackAreTracked(t *testing.T) {
 }
 
 func TestClientsByRoleAndClose(t *testing.T) {
-	c, _, m := newCallbacks()
+	c, _, m := newTestCallbacks(nil)
 	md, _ := structpb.NewStruct(map[string]any{"role": "edge"})
 	_ = c.OnStreamRequest(1, &discoveryv3.DiscoveryRequest{Node: grpcNode, TypeUrl: resourcev3.ListenerType})
 	_ = c.OnStreamDeltaRequest(1, &discoveryv3.DeltaDiscoveryRequest{Node: &corev3.Node{Id: "e", Metadata: md}, TypeUrl: resourcev3.ListenerType})
@@ -81,7 +81,7 @@ func TestClientsByRoleAndClose(t *testing.T) {
 }
 
 func TestDeltaAckUsesTheSentVersion(t *testing.T) {
-	c, _, m := newCallbacks()
+	c, _, m := newTestCallbacks(nil)
 	_ = c.OnStreamDeltaRequest(3, &discoveryv3.DeltaDiscoveryRequest{Node: grpcNode, TypeUrl: resourcev3.RouteType})
 	c.OnStreamDeltaResponse(3, nil, &discoveryv3.DeltaDiscoveryResponse{TypeUrl: resourcev3.RouteType, SystemVersionInfo: "v7", Nonce: "9"})
 	_ = c.OnStreamDeltaRequest(3, &discoveryv3.DeltaDiscoveryRequest{TypeUrl: resourcev3.RouteType, ResponseNonce: "9"})
@@ -94,7 +94,7 @@ func TestDeltaAckUsesTheSentVersion(t *testing.T) {
 }
 
 func TestUnknownRoleIsRefused(t *testing.T) {
-	c, _, _ := newCallbacks()
+	c, _, _ := newTestCallbacks(nil)
 	md, _ := structpb.NewStruct(map[string]any{"role": "mesh"})
 	err := c.OnStreamRequest(1, &discoveryv3.DiscoveryRequest{Node: &corev3.Node{Metadata: md}, TypeUrl: resourcev3.ClusterType})
 	if err == nil {

@@ -13,11 +13,14 @@ import (
 
 // ClientStatus is what the control plane knows of one connected xDS stream.
 type ClientStatus struct {
-	StreamID    int64                  `json:"streamID"`
-	Delta       bool                   `json:"delta"`
-	NodeID      string                 `json:"nodeID"`
-	Cluster     string                 `json:"cluster,omitempty"`
-	UserAgent   string                 `json:"userAgent,omitempty"`
+	StreamID  int64  `json:"streamID"`
+	Delta     bool   `json:"delta"`
+	NodeID    string `json:"nodeID"`
+	Cluster   string `json:"cluster,omitempty"`
+	UserAgent string `json:"userAgent,omitempty"`
+	// Identity is the SPIFFE ID or DNS name of the client's certificate,
+	// "" without client certificates.
+	Identity    string                 `json:"identity,omitempty"`
 	Role        model.Role             `json:"role"`
 	ConnectedAt time.Time              `json:"connectedAt"`
 	Types       map[string]*TypeStatus `json:"types"`
@@ -33,6 +36,9 @@ type TypeStatus struct {
 	// nonce is that of the last response sent; only a reply to it counts,
 	// as the server ignores replies to older ones.
 	nonce string
+	// answered is the nonce of the last reply counted: a repeated reply
+	// is not counted again.
+	answered string
 }
 
 // Nack is a rejected response.
@@ -55,7 +61,7 @@ func newClients() *clients {
 
 // open registers a stream on its first request; it reports whether the
 // stream is new.
-func (c *clients) open(id int64, delta bool, node *corev3.Node, role model.Role) bool {
+func (c *clients) open(id int64, delta bool, node *corev3.Node, role model.Role, identity string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.streams[id]; ok {
@@ -63,7 +69,7 @@ func (c *clients) open(id int64, delta bool, node *corev3.Node, role model.Role)
 	}
 	c.streams[id] = &ClientStatus{
 		StreamID: id, Delta: delta, NodeID: node.GetId(), Cluster: node.GetCluster(),
-		UserAgent: node.GetUserAgentName(), Role: role, ConnectedAt: c.now(),
+		UserAgent: node.GetUserAgentName(), Identity: identity, Role: role, ConnectedAt: c.now(),
 		Types: map[string]*TypeStatus{},
 	}
 	return true

@@ -2,6 +2,7 @@ package xdsserver
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"net"
 	"time"
@@ -11,7 +12,9 @@ import (
 	"github.com/envoyproxy/go-control-plane/pkg/server/sotw/v3"
 	serverv3 "github.com/envoyproxy/go-control-plane/pkg/server/v3"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/keepalive"
 
 	"github.com/graylane/graylane/internal/metrics"
@@ -21,11 +24,20 @@ import (
 // an idle connection every 30 s and drops it after 10 s without an answer;
 // clients may ping every 10 s (Envoy's and gRPC's defaults are slower).
 const (
-	keepaliveTime      = 30 * time.Second
-	keepaliveTimeout   = 10 * time.Second
-	keepaliveMinTime   = 10 * time.Second
-	maxStreamsPerConn  = 100_000
-	maxRecvMessageSize = 16 << 20
+	keepaliveTime    = 30 * time.Second
+	keepaliveTimeout = 10 * time.Second
+	keepaliveMinTime = 10 * time.Second
+	// handshakeTimeout bounds how long a new connection may hold one of
+	// the MaxConnections slots before its TLS and HTTP/2 handshakes end.
+	handshakeTimeout = 10 * time.Second
+)
+
+// Per-connection buffers. Fixed HTTP/2 windows turn off gRPC's dynamic
+// window, which could grow what a connection buffers to 16 MiB; gRPC
+// shares write buffers between connections, and the read buffer is small.
+const (
+	windowSize     = 1 << 20
+	readBufferSize = 16 << 10
 )
 
 // DefaultShutdownGrace bounds how long a stopping server waits for its
@@ -34,14 +46,19 @@ const DefaultShutdownGrace = 10 * time.Second
 
 // Server serves ADS over gRPC.
 type Server struct {
-	grpc     *grpc.Server
-	lis      net.Listener
-	ctx      context.Context
-	cancel   context.CancelFunc
-	cb       *callbacks
-	log      *zap.Logger
-	grace    time.Duration
-	versions ResponseVersioner
+	grpc      *grpc.Server
+	lis       *limitListener
+	ctx       context.Context
+	cancel    context.CancelFunc
+	cb        *callbacks
+	metrics   *metrics.Metrics
+	log       *zap.Logger
+	clientLog *zap.Logger // rate limited, for events a client can repeat
+	grace     time.Duration
+	limits    Limits
+	tls       *tls.Config
+	policy    *RolePolicy
+	versions  ResponseVersioner
 }
 
 // Option configures a Server.
@@ -59,29 +76,73 @@ func WithResponseVersions(v ResponseVersioner) Option { return func(s *Server) {
 // context ends (default DefaultShutdownGrace).
 func WithShutdownGrace(d time.Duration) Option { return func(s *Server) { s.grace = d } }
 
+// WithLimits sets the per-client limits (default DefaultLimits).
+func WithLimits(l Limits) Option { return func(s *Server) { s.limits = l } }
+
+// WithTLS serves xDS over TLS with cfg.
+func WithTLS(cfg *tls.Config) Option { return func(s *Server) { s.tls = cfg } }
+
+// WithRolePolicy requires every stream to come with a verified client
+// certificate (the TLS configuration must ask for one) and lets p decide
+// which roles its identity may receive.
+func WithRolePolicy(p RolePolicy) Option { return func(s *Server) { s.policy = &p } }
+
 // New returns a server that serves what watcher holds on lis.
 func New(lis net.Listener, watcher cachev3.Cache, m *metrics.Metrics, opts ...Option) *Server {
-	s := &Server{lis: lis, log: zap.NewNop(), grace: DefaultShutdownGrace}
+	s := &Server{log: zap.NewNop(), grace: DefaultShutdownGrace, limits: DefaultLimits(), metrics: m}
 	for _, o := range opts {
 		o(s)
 	}
+	s.lis = newLimitListener(lis, s.limits.MaxConnections)
+	s.clientLog = s.rateLimited(s.log)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.cb = &callbacks{log: s.log, metrics: m, clients: newClients(), versions: s.versions}
-	s.grpc = grpc.NewServer(
-		grpc.KeepaliveParams(keepalive.ServerParameters{Time: keepaliveTime, Timeout: keepaliveTimeout}),
-		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: keepaliveMinTime, PermitWithoutStream: true}),
-		grpc.MaxConcurrentStreams(maxStreamsPerConn),
-		grpc.MaxRecvMsgSize(maxRecvMessageSize),
-	)
+	s.cb = newCallbacks(s.clientLog, m, s.limits, s.policy, s.versions)
+	s.grpc = grpc.NewServer(s.serverOptions()...)
 	xds := serverv3.NewServer(s.ctx, watcher, s.cb, sotw.WithOrderedADS())
 	discoveryv3.RegisterAggregatedDiscoveryServiceServer(s.grpc, xds)
 	return s
 }
 
+func (s *Server) serverOptions() []grpc.ServerOption {
+	opts := []grpc.ServerOption{
+		grpc.KeepaliveParams(keepalive.ServerParameters{Time: keepaliveTime, Timeout: keepaliveTimeout}),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: keepaliveMinTime, PermitWithoutStream: true}),
+		grpc.ConnectionTimeout(handshakeTimeout),
+		grpc.MaxConcurrentStreams(s.limits.MaxStreamsPerConnection),
+		grpc.MaxRecvMsgSize(s.limits.MaxRequestBytes),
+		grpc.InitialWindowSize(windowSize),
+		grpc.InitialConnWindowSize(windowSize),
+		grpc.ReadBufferSize(readBufferSize),
+		grpc.ChainStreamInterceptor(s.sendTimeout),
+	}
+	if s.tls != nil {
+		opts = append(opts, grpc.Creds(credentials.NewTLS(s.tls)))
+	}
+	return opts
+}
+
+// rateLimited logs at most Limits.LogLinesPerSecond lines a second of each
+// message and counts the others.
+func (s *Server) rateLimited(l *zap.Logger) *zap.Logger {
+	n := s.limits.LogLinesPerSecond
+	if n <= 0 {
+		return l
+	}
+	hook := zapcore.SamplerHook(func(e zapcore.Entry, d zapcore.SamplingDecision) {
+		if d&zapcore.LogDropped != 0 {
+			s.metrics.LogsDropped.WithLabelValues(e.Message).Inc()
+		}
+	})
+	return l.WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core {
+		return zapcore.NewSamplerWithOptions(c, time.Second, n, 0, hook)
+	}))
+}
+
 // Start serves until ctx ends, then ends every stream (clients reconnect
 // elsewhere or later) and stops, forcefully once the grace period is over.
 func (s *Server) Start(ctx context.Context) error {
-	s.log.Info("serving xDS", zap.String("address", s.lis.Addr().String()))
+	s.log.Info("serving xDS", zap.String("address", s.lis.Addr().String()), zap.Bool("tls", s.tls != nil),
+		zap.Bool("clientCertificates", s.policy != nil))
 	served := make(chan error, 1)
 	go func() { served <- s.grpc.Serve(s.lis) }()
 	select {
@@ -116,3 +177,6 @@ func (s *Server) stop() {
 
 // Clients returns the connected clients' status, ordered by stream.
 func (s *Server) Clients() []ClientStatus { return s.cb.clients.list() }
+
+// Connections is the number of xDS connections open.
+func (s *Server) Connections() int { return s.lis.open() }
