@@ -28,6 +28,9 @@ func TestExampleBootstrapsInEveryStack(t *testing.T) {
 			})
 		}
 	}
+	if nacks := e.nacks(); nacks != "" {
+		t.Errorf("clients rejected the configuration:\n%s", nacks)
+	}
 }
 
 // exampleBootstraps are the gRPC bootstrap files of examples/.

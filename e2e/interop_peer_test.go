@@ -144,9 +144,11 @@ func (p *goPeer) Calls(req callsRequest) (callsResult, error) {
 	}
 	client := testgrpc.NewTestServiceClient(conn)
 	for i := range max(req.N, 1) {
+		ctx, cancel := callContext(req, i)
 		start := time.Now()
-		resp, err := client.UnaryCall(p.callContext(req, i), &testgrpc.SimpleRequest{}, grpc.WaitForReady(true))
+		resp, err := client.UnaryCall(ctx, &testgrpc.SimpleRequest{}, grpc.WaitForReady(true))
 		out.record(i, float64(time.Since(start).Microseconds())/1000, resp.GetServerId(), err)
+		cancel()
 		if req.StopAfterErrors > 0 && out.failed() >= req.StopAfterErrors {
 			break
 		}
@@ -167,10 +169,10 @@ func connect(conn *grpc.ClientConn, deadline time.Duration) string {
 	}
 }
 
-func (p *goPeer) callContext(req callsRequest, i int) context.Context {
+// callContext is the context of call i of req: its deadline and metadata.
+func callContext(req callsRequest, i int) (context.Context, context.CancelFunc) {
 	deadline := time.Duration(cmpOr(req.DeadlineMs, 5000)) * time.Millisecond
 	ctx, cancel := context.WithTimeout(context.Background(), deadline)
-	p.t.Cleanup(cancel)
 	md := make([]string, 0, 2*len(req.Metadata)+2)
 	for k, v := range req.Metadata {
 		md = append(md, k, v)
@@ -178,7 +180,7 @@ func (p *goPeer) callContext(req callsRequest, i int) context.Context {
 	if req.UniqueHeader != "" {
 		md = append(md, req.UniqueHeader, fmt.Sprintf("go-%d-%d", time.Now().UnixNano(), i))
 	}
-	return metadata.AppendToOutgoingContext(ctx, md...)
+	return metadata.AppendToOutgoingContext(ctx, md...), cancel
 }
 
 func (r *callsResult) record(i int, ms float64, id string, err error) {
@@ -435,7 +437,7 @@ func (b *tailBuffer) String() string {
 }
 
 // rejectionLine finds a peer's log lines about rejected xDS resources.
-var rejectionLine = regexp.MustCompile(`(?i)(nack|invalid|validation|unsupported|rejected|error)`)
+var rejectionLine = regexp.MustCompile(`(?i)(nack|invalid|validation|unsupported|rejected)`)
 
 // rejections is the peer's log lines that name a rejection, at most 40.
 func rejections(p peer) string {

@@ -459,11 +459,13 @@ func (it *interop) clients() []xdsserver.ClientStatus {
 	return clients
 }
 
+func (it *interop) nacks() string { return it.e.nacks() }
+
 // nacks lists every rejection the control plane recorded, one a line,
 // from its log: a client that crashed and left is in it too.
-func (it *interop) nacks() string {
+func (e *env) nacks() string {
 	var lines []string
-	for _, entry := range it.e.logs.FilterMessage("client rejected configuration").All() {
+	for _, entry := range e.logs.FilterMessage("client rejected configuration").All() {
 		f := entry.ContextMap()
 		lines = append(lines, fmt.Sprintf("  %v NACKed %v version %v: %v", f["node"], f["type"], f["version"], f["error"]))
 	}
