@@ -24,9 +24,11 @@ var knownDefects = []defect{{
 	// A pick that meets a subchannel not yet connected crashes the
 	// process (SIGSEGV): a wrong cast in the ring_hash picker's connection
 	// attempter, brought in by grpc/grpc#30714 (1.50) and fixed by
-	// grpc/grpc#32012 in January 2023. Debian 12's python3-grpcio
-	// 1.51.1 has it: the first call through a ring_hash cluster ends the
-	// client with "signal: segmentation fault".
+	// grpc/grpc#32012 in January 2023 (backported to the 1.51 branch by
+	// grpc/grpc#33399 in June 2023). Debian 12's python3-grpcio 1.51.1
+	// has it: the first call through a ring_hash cluster, or asking the
+	// channel to connect, ends the client with "signal: segmentation
+	// fault" (gdb shows the SIGSEGV inside cygrpc's C-core).
 	stack: "c-core", below: "1.52", feature: "ring_hash",
 	why: "C-core 1.50-1.51 crash on a ring_hash pick (grpc/grpc#31766, fixed by grpc/grpc#32012)",
 }, {
