@@ -55,7 +55,7 @@ validate: build ## Check a configuration: make validate CONFIG=path
 test: test-go test-filter ## Run every test with -race (what CI runs)
 
 .PHONY: test-go
-test-go: ## Test the control plane (unit, golden, end-to-end with grpc-go, grpc-js and C-core xDS clients and a real API server)
+test-go: interop-deps ## Test the control plane (unit, golden, end-to-end with grpc-go, grpc-js and C-core xDS clients and a real API server)
 	assets="$$(hack/envtest-assets.sh)" && KUBEBUILDER_ASSETS="$$assets" $(GO) test -race -count=1 ./...
 
 .PHONY: envtest-assets
