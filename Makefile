@@ -85,12 +85,17 @@ SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: interop-deps
 interop-deps: ## Install the interop tests' gRPC peers: grpc-js (npm ci) and Debian's python3-grpcio (apt)
-	@if ! /usr/bin/python3 -c 'import grpc' >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
+	@if /usr/bin/python3 -c 'import grpc' >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then :; \
+	elif command -v apt-get >/dev/null 2>&1; then \
 		$(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q --no-install-recommends python3-grpcio \
 			$$(command -v npm >/dev/null 2>&1 || echo nodejs npm); \
+	else \
+		echo "no apt-get: install Node.js with npm, and gRPC for /usr/bin/python3, for the interop tests"; \
 	fi
 	@if cmp -s $(INTEROP_NODE)/package-lock.json $(INTEROP_NODE)/node_modules/.installed-lock.json; then \
 		echo "$(INTEROP_NODE): node_modules matches package-lock.json"; \
+	elif ! command -v npm >/dev/null 2>&1; then \
+		echo "no npm: the grpc-js interop tests will fail"; \
 	else \
 		cd $(INTEROP_NODE) && npm ci --ignore-scripts --no-audit --no-fund && cp package-lock.json node_modules/.installed-lock.json; \
 	fi
