@@ -68,7 +68,7 @@ validate: build ## Check a configuration: make validate CONFIG=path
 test: test-go test-filter test-lanegrpc ## Run every test with -race (what CI runs)
 
 .PHONY: test-go
-test-go: ## Test the control plane (unit, golden, end-to-end with grpc-go's xDS client and a real API server)
+test-go: interop-deps ## Test the control plane (unit, golden, end-to-end with grpc-go, grpc-js and C-core xDS clients and a real API server)
 	assets="$$(hack/envtest-assets.sh)" && KUBEBUILDER_ASSETS="$$assets" $(GO) test -race -count=1 ./...
 
 .PHONY: envtest-assets
@@ -89,7 +89,33 @@ test-lanegrpc: ## Test the gRPC lane interceptors for applications (lanegrpc, a 
 	cd $(LANEGRPC) && $(GO) test -race -count=1 ./...
 
 .PHONY: ci-deps
-ci-deps: envtest-assets ## Install what the tests need on a fresh machine (CI runs it)
+ci-deps: envtest-assets interop-deps ## Install what the tests need on a fresh machine (CI runs it)
+
+# The interop tests (e2e/interop_test.go) dial Graylane with gRPC stacks of
+# other languages: grpc-js with @grpc/grpc-js-xds, pinned by
+# e2e/interop/node/package-lock.json, and gRPC C-core through Debian's
+# python3-grpcio, run by /usr/bin/python3. None of the npm packages needs
+# an install script, so none runs. Both steps do nothing when
+# what they install is already there.
+INTEROP_NODE := e2e/interop/node
+SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: interop-deps
+interop-deps: ## Install the interop tests' gRPC peers: grpc-js (npm ci) and Debian's python3-grpcio (apt)
+	@if /usr/bin/python3 -c 'import grpc' >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then :; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+		$(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q --no-install-recommends python3-grpcio \
+			$$(command -v npm >/dev/null 2>&1 || echo nodejs npm); \
+	else \
+		echo "no apt-get: install Node.js with npm, and gRPC for /usr/bin/python3, for the interop tests"; \
+	fi
+	@if cmp -s $(INTEROP_NODE)/package-lock.json $(INTEROP_NODE)/node_modules/.installed-lock.json; then \
+		echo "$(INTEROP_NODE): node_modules matches package-lock.json"; \
+	elif ! command -v npm >/dev/null 2>&1; then \
+		echo "no npm: the grpc-js interop tests will fail"; \
+	else \
+		cd $(INTEROP_NODE) && npm ci --ignore-scripts --no-audit --no-fund && cp package-lock.json node_modules/.installed-lock.json; \
+	fi
 
 .PHONY: golden
 golden: ## Rewrite the translators' golden files after an intended change

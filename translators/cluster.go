@@ -1,10 +1,16 @@
 package translators
 
 import (
+	"sync"
+
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
+	leastrequestv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/load_balancing_policies/least_request/v3"
+	roundrobinv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/load_balancing_policies/round_robin/v3"
+	wrrlocalityv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/load_balancing_policies/wrr_locality/v3"
 	upstreamhttpv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/upstreams/http/v3"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/graylane/graylane/model"
@@ -44,6 +50,9 @@ func (t *translator) cluster(s *svc, name string, cb *clusterv3.CircuitBreakers,
 		OutlierDetection:     od,
 	}
 	if t.role == model.RoleGRPC {
+		if s.Policy.LoadBalancer == model.LBLeastRequest {
+			c.LoadBalancingPolicy = leastRequestOrRoundRobin()
+		}
 		return c // proxyless clients ignore the Envoy-only settings below
 	}
 	c.AltStatName = statName(name)
@@ -56,10 +65,15 @@ func (t *translator) cluster(s *svc, name string, cb *clusterv3.CircuitBreakers,
 
 // lbPolicy maps the load balancer. Proxyless gRPC clients have no maglev or
 // random balancer: they get ring_hash (same hashing, same stickiness) and
-// round_robin instead.
+// round_robin instead. Not every gRPC stack has least_request: the grpc
+// role offers it in load_balancing_policy, with round_robin as the
+// fallback there and in lb_policy (see leastRequestOrRoundRobin).
 func (t *translator) lbPolicy(lb model.LoadBalancer) clusterv3.Cluster_LbPolicy {
 	switch lb {
 	case model.LBLeastRequest:
+		if t.role == model.RoleGRPC {
+			return clusterv3.Cluster_ROUND_ROBIN
+		}
 		return clusterv3.Cluster_LEAST_REQUEST
 	case model.LBRingHash:
 		return clusterv3.Cluster_RING_HASH
@@ -75,6 +89,40 @@ func (t *translator) lbPolicy(lb model.LoadBalancer) clusterv3.Cluster_LbPolicy 
 		return clusterv3.Cluster_RANDOM
 	}
 	return clusterv3.Cluster_ROUND_ROBIN
+}
+
+// leastRequestOrRoundRobin is least_request for the gRPC stacks that have
+// it, round_robin for the others. A stack that reads load_balancing_policy
+// takes the first policy of a list it knows: wrr_locality, the form gRPC
+// gives its legacy balancers (localities picked by weight), whose
+// endpoint picking policy is least_request, else round_robin. A stack that
+// does not read the field uses lb_policy, ROUND_ROBIN; the legacy value
+// LEAST_REQUEST would make those without it reject the cluster. The
+// message is built once and shared, read-only, by every translation.
+var leastRequestOrRoundRobin = sync.OnceValue(func() *clusterv3.LoadBalancingPolicy {
+	return lbPolicies(typedExtension("envoy.load_balancing_policies.wrr_locality", &wrrlocalityv3.WrrLocality{
+		EndpointPickingPolicy: lbPolicies(
+			typedExtension("envoy.load_balancing_policies.least_request", &leastrequestv3.LeastRequest{}),
+			typedExtension("envoy.load_balancing_policies.round_robin", &roundrobinv3.RoundRobin{}),
+		),
+	}))
+})
+
+func lbPolicies(configs ...*corev3.TypedExtensionConfig) *clusterv3.LoadBalancingPolicy {
+	p := &clusterv3.LoadBalancingPolicy{}
+	for _, c := range configs {
+		p.Policies = append(p.Policies, &clusterv3.LoadBalancingPolicy_Policy{TypedExtensionConfig: c})
+	}
+	return p
+}
+
+// typedExtension names a constant configuration, which always marshals.
+func typedExtension(name string, m proto.Message) *corev3.TypedExtensionConfig {
+	a, err := MarshalAny(m)
+	if err != nil {
+		panic(err)
+	}
+	return &corev3.TypedExtensionConfig{Name: name, TypedConfig: a}
 }
 
 func http2Options() *upstreamhttpv3.HttpProtocolOptions {

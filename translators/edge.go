@@ -50,7 +50,7 @@ func (t *translator) edge() {
 // each of them: a gateway's virtual host spans services, so each route (and
 // lane) has a bucket of its own.
 func (t *translator) gatewayRoutes(s *svc, r *model.GatewayRoute, name string) []*routev3.Route {
-	routes := t.serviceRoutes(s, gatewayMatch(r), name)
+	routes := t.serviceRoutes(s, t.gatewayMatch(r), name)
 	if cfg := t.rateLimitConfig(s); cfg != nil {
 		for _, rt := range routes {
 			rt.TypedPerFilterConfig = cfg
@@ -82,10 +82,10 @@ func (t *translator) edgeHCM(g *model.Gateway, name string, services []*svc) *hc
 }
 
 // gatewayMatch is a gateway route's own match.
-func gatewayMatch(r *model.GatewayRoute) baseMatch {
+func (t *translator) gatewayMatch(r *model.GatewayRoute) baseMatch {
 	return baseMatch{
 		prefix: r.Match.PathPrefix, path: r.Match.Path, exact: r.Match.Path != "",
-		headers: exactHeaders(exactValues(r.Match.Headers)),
+		headers: t.exactHeaders(exactValues(r.Match.Headers)),
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
-	matcherv3 "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
@@ -30,7 +29,7 @@ func (t *translator) serviceRoutes(s *svc, base baseMatch, name string) []*route
 		b.add(name+"/tagged", baseline, t.shared.laneTagged)
 	}
 	for i, sm := range s.Matches {
-		b.add(name+"/match/"+itoa(i+1), []target{{s.clusters[s.versionIndex(sm.Version)], model.WeightFull}}, exactHeaders(sm.Headers)...)
+		b.add(name+"/match/"+itoa(i+1), []target{{s.clusters[s.versionIndex(sm.Version)], model.WeightFull}}, t.exactHeaders(sm.Headers)...)
 	}
 	b.add(name+"/untagged", split)
 	return b.routes
@@ -86,7 +85,7 @@ func (b *routeBatch) add(name string, to []target, headers ...*routev3.HeaderMat
 	if len(to) == 1 {
 		a.ClusterSpecifier = &routev3.RouteAction_Cluster{Cluster: to[0].cluster}
 	} else {
-		a.ClusterSpecifier = &routev3.RouteAction_WeightedClusters{WeightedClusters: weightedClusters(to)}
+		a.ClusterSpecifier = &routev3.RouteAction_WeightedClusters{WeightedClusters: weightedClusters(to, b.policy.totalWeight)}
 	}
 	b.wrapped[i].Route = a
 	r := &b.route[i]
@@ -127,20 +126,14 @@ func sameTargets(a, b []target) bool {
 	return true
 }
 
+// laneHeaderIs matches requests in lane.
 func (t *translator) laneHeaderIs(lane string) *routev3.HeaderMatcher {
-	return &routev3.HeaderMatcher{
-		Name: t.cfg.LaneHeader,
-		HeaderMatchSpecifier: &routev3.HeaderMatcher_StringMatch{StringMatch: &matcherv3.StringMatcher{
-			MatchPattern: &matcherv3.StringMatcher_Exact{Exact: lane},
-		}},
-	}
+	return t.headerExact(t.cfg.LaneHeader, lane)
 }
 
+// laneHeaderPresent matches requests in any lane, stable included.
 func (t *translator) laneHeaderPresent() *routev3.HeaderMatcher {
-	return &routev3.HeaderMatcher{
-		Name:                 t.cfg.LaneHeader,
-		HeaderMatchSpecifier: &routev3.HeaderMatcher_PresentMatch{PresentMatch: true},
-	}
+	return t.headerPresent(t.cfg.LaneHeader)
 }
 
 // routePolicy is the part of a route action every route of a service
@@ -150,21 +143,36 @@ type routePolicy struct {
 	retry             *routev3.RetryPolicy
 	timeout           *durationpb.Duration
 	maxStreamDuration *routev3.RouteAction_MaxStreamDuration
+	// totalWeight sets the weighted clusters' total_weight.
+	totalWeight bool
 }
 
 func (t *translator) routePolicy(s *svc) routePolicy {
-	p := routePolicy{hash: hashPolicy(s.Policy.HashOn), retry: t.retryPolicy(s.Policy.Retries)}
+	p := routePolicy{hash: hashPolicy(s.Policy.HashOn), retry: t.retryPolicy(s.Policy.Retries), totalWeight: t.role == model.RoleGRPC}
 	t.timeout(&p, s.Policy.Timeout)
 	return p
 }
 
-func weightedClusters(to []target) *routev3.WeightedCluster {
+// weightedClusters splits a route's traffic by weight, in parts of 10000.
+// Envoy and today's gRPC stacks divide by the weights' sum. Older gRPC
+// stacks read total_weight, 100 unless set: those released before 2023
+// (gRPC C-core 1.51 among them) reject a route whose weights add up to
+// anything else, and grpc-js-xds before 1.14.1 draws from [0, 100) and
+// sends nearly every call to the first cluster. With totalWeight, the sum
+// is set there too, which every stack accepts.
+func weightedClusters(to []target, totalWeight bool) *routev3.WeightedCluster {
 	wc := &routev3.WeightedCluster{Clusters: make([]*routev3.WeightedCluster_ClusterWeight, 0, len(to))}
+	var sum uint32
 	for _, tg := range to {
+		sum += uint32(tg.weight)
 		wc.Clusters = append(wc.Clusters, &routev3.WeightedCluster_ClusterWeight{
 			Name:   tg.cluster,
 			Weight: wrapperspb.UInt32(uint32(tg.weight)),
 		})
+	}
+	if totalWeight {
+		//lint:ignore SA1019 gRPC stacks older than 2023 need it; see above.
+		wc.TotalWeight = wrapperspb.UInt32(sum)
 	}
 	return wc
 }
@@ -219,21 +227,4 @@ func (t *translator) retryPolicy(r *model.Retries) *routev3.RetryPolicy {
 		NumRetries:    wrapperspb.UInt32(r.Attempts),
 		PerTryTimeout: durationOrNil(r.PerTryTimeout),
 	}
-}
-
-// exactHeaders matches headers by exact value.
-func exactHeaders(hs []model.NameValue) []*routev3.HeaderMatcher {
-	if len(hs) == 0 {
-		return nil
-	}
-	out := make([]*routev3.HeaderMatcher, 0, len(hs))
-	for _, h := range hs {
-		out = append(out, &routev3.HeaderMatcher{
-			Name: h.Name,
-			HeaderMatchSpecifier: &routev3.HeaderMatcher_StringMatch{StringMatch: &matcherv3.StringMatcher{
-				MatchPattern: &matcherv3.StringMatcher_Exact{Exact: h.Value},
-			}},
-		})
-	}
-	return out
 }
