@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 
-	"github.com/graylane/graylane/model"
+	"github.com/graylane/graylane/api/percent"
 )
 
 // Percent is a percentage written as a JSON number (12.5) or string
@@ -29,8 +30,9 @@ func (p Percent) String() string { return p.raw }
 // IsZero reports whether no weight was written.
 func (p Percent) IsZero() bool { return p.raw == "" || p.raw == "null" }
 
-// Weight parses the percentage; an absent one is 0.
-func (p Percent) Weight() (model.Weight, error) {
+// Hundredths parses the percentage into hundredths of a percent; an
+// absent one is 0.
+func (p Percent) Hundredths() (uint32, error) {
 	switch {
 	case p.IsZero():
 		return 0, nil
@@ -39,9 +41,9 @@ func (p Percent) Weight() (model.Weight, error) {
 		if err := json.Unmarshal([]byte(p.raw), &s); err != nil {
 			return 0, errPercentType
 		}
-		return model.ParseWeight(s)
+		return parse(s)
 	case p.raw[0] == '-' || (p.raw[0] >= '0' && p.raw[0] <= '9'):
-		return model.ParseWeight(p.raw)
+		return parse(p.raw)
 	}
 	return 0, errPercentType
 }
@@ -62,4 +64,13 @@ func (p Percent) MarshalJSON() ([]byte, error) {
 		return []byte("null"), nil
 	}
 	return []byte(p.raw), nil
+}
+
+// parse is percent.Parse, with the value in its error.
+func parse(s string) (uint32, error) {
+	w, err := percent.Parse(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q %w", s, err)
+	}
+	return w, nil
 }

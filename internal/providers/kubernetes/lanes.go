@@ -121,11 +121,11 @@ func laneOf(obj *graylanev1alpha1.Lane) (acceptedLane, error) {
 		}
 		return al, nil
 	}
-	w, err := obj.Spec.Weight.Weight()
+	w, err := obj.Spec.Weight.Hundredths()
 	if err != nil {
 		return al, &model.Error{Pos: fields["weight"], Subject: "lane " + obj.Name, Message: err.Error()}
 	}
-	al.Lane.Weight = w
+	al.Lane.Weight = model.Weight(w)
 	return al, nil
 }
 

@@ -75,12 +75,12 @@ func TestLaneValidatedWithTheLanesBeforeIt(t *testing.T) {
 }
 
 func TestPercentKeepsTheTextAsWritten(t *testing.T) {
-	for raw, want := range map[string]model.Weight{`12.5`: 1250, `"0.25"`: 25, `10`: 1000, `null`: 0} {
+	for raw, want := range map[string]uint32{`12.5`: 1250, `"0.25"`: 25, `10`: 1000, `null`: 0} {
 		var p graylanev1alpha1.Percent
 		if err := p.UnmarshalJSON([]byte(raw)); err != nil {
 			t.Fatal(err)
 		}
-		if w, err := p.Weight(); err != nil || w != want {
+		if w, err := p.Hundredths(); err != nil || w != want {
 			t.Errorf("%s: weight %v, %v; want %v", raw, w, err, want)
 		}
 		if out, _ := p.MarshalJSON(); string(out) != raw {
@@ -90,9 +90,9 @@ func TestPercentKeepsTheTextAsWritten(t *testing.T) {
 	for _, raw := range []string{`12.555`, `"ten"`, `{"a":1}`, `[1]`, `true`, `-1`, `1e1`} {
 		var p graylanev1alpha1.Percent
 		if err := p.UnmarshalJSON([]byte(raw)); err != nil {
-			t.Fatalf("%s must decode (and be reported by Weight): %v", raw, err)
+			t.Fatalf("%s must decode (and be reported by Hundredths): %v", raw, err)
 		}
-		if _, err := p.Weight(); err == nil {
+		if _, err := p.Hundredths(); err == nil {
 			t.Errorf("%s: no error", raw)
 		}
 	}
