@@ -15,13 +15,19 @@ import (
 const httpProtocolOptionsKey = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
 
 // versionClusters builds a cluster and its endpoints for every version of
-// s into p.
-func (t *translator) versionClusters(s *svc, p *piece) {
+// s into p. The lane versions at the indexes mirrored also get a mirror
+// cluster, with their own endpoints.
+func (t *translator) versionClusters(s *svc, p *piece, mirrored []int) {
 	cb, od := circuitBreakers(s.Policy.CircuitBreaker), outlierDetection(s.Policy.OutlierDetection)
 	for i := range s.Versions {
 		name := s.clusters[i]
 		p.clusters = append(p.clusters, t.cluster(s, name, cb, od))
-		p.endpoints = append(p.endpoints, loadAssignment(name, &s.Versions[i]))
+		p.endpoints = append(p.endpoints, loadAssignment(name, s.Versions[i].Endpoints))
+	}
+	for _, i := range mirrored {
+		name := s.mirrorCluster(i)
+		p.clusters = append(p.clusters, t.cluster(s, name, cb, od))
+		p.endpoints = append(p.endpoints, loadAssignment(name, s.Versions[i].Endpoints))
 	}
 }
 
@@ -114,24 +120,24 @@ func outlierDetection(od *model.OutlierDetection) *clusterv3.OutlierDetection {
 	}
 }
 
-// loadAssignment groups a version's endpoints (sorted by zone) into one
-// locality per zone. Each locality weighs the sum of its endpoints' weights:
-// proxyless gRPC clients drop localities without a weight.
-func loadAssignment(name string, v *model.Version) *endpointv3.ClusterLoadAssignment {
+// loadAssignment groups endpoints (sorted by zone) into one locality per
+// zone. Each locality weighs the sum of its endpoints' weights: proxyless
+// gRPC clients drop localities without a weight.
+func loadAssignment(name string, eps []model.Endpoint) *endpointv3.ClusterLoadAssignment {
 	cla := &endpointv3.ClusterLoadAssignment{ClusterName: name}
-	eps := newEndpointBatch(len(v.Endpoints))
-	for start := 0; start < len(v.Endpoints); {
+	batch := newEndpointBatch(len(eps))
+	for start := 0; start < len(eps); {
 		end, weight := start, uint32(0)
-		for ; end < len(v.Endpoints) && v.Endpoints[end].Zone == v.Endpoints[start].Zone; end++ {
-			weight += v.Endpoints[end].Weight
+		for ; end < len(eps) && eps[end].Zone == eps[start].Zone; end++ {
+			weight += eps[end].Weight
 		}
 		loc := &endpointv3.LocalityLbEndpoints{
-			Locality:            &corev3.Locality{Zone: v.Endpoints[start].Zone},
+			Locality:            &corev3.Locality{Zone: eps[start].Zone},
 			LoadBalancingWeight: wrapperspb.UInt32(weight),
 			LbEndpoints:         make([]*endpointv3.LbEndpoint, 0, end-start),
 		}
 		for i := start; i < end; i++ {
-			loc.LbEndpoints = append(loc.LbEndpoints, eps.endpoint(i, &v.Endpoints[i]))
+			loc.LbEndpoints = append(loc.LbEndpoints, batch.endpoint(i, &eps[i]))
 		}
 		cla.Endpoints = append(cla.Endpoints, loc)
 		start = end

@@ -27,3 +27,9 @@ const SidecarHTTPListener = "sidecar_http"
 
 // GatewayListener names a gateway's listener and its route configuration.
 func GatewayListener(g *model.Gateway) string { return "gateway_" + g.Name }
+
+// MirrorCluster names the cluster that copies of requests to a lane
+// version go to: "reviews.default:9080/v2/mirror".
+func MirrorCluster(s *model.Service, v *model.Version) string {
+	return ClusterName(s, v) + mirrorSuffix
+}

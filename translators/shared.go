@@ -31,11 +31,11 @@ func (t *translator) newShared() shared {
 			ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: t.anyOf(&routerv3.Router{})},
 		},
 		http2:      map[string]*anypb.Any{httpProtocolOptionsKey: t.anyOf(http2Options())},
-		laneTagged: t.laneHeaderPresent(),
+		laneTagged: headerPresent(t.cfg.LaneHeader),
 		laneIs:     map[string]*routev3.HeaderMatcher{},
 	}
 	for _, l := range t.cfg.Lanes {
-		s.laneIs[l.Name] = t.laneHeaderIs(l.Name)
+		s.laneIs[l.Name] = headerExact(t.cfg.LaneHeader, l.Name)
 	}
 	s.rateLimitHTTP = t.rateLimitFilter()
 	return s
