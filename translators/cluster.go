@@ -15,14 +15,16 @@ import (
 const httpProtocolOptionsKey = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
 
 // versionClusters builds a cluster and its endpoints for every version of
-// s into p. The lane versions at the indexes mirrored also get a mirror
-// cluster, with their own endpoints.
+// s into p: a lane version's endpoints fall back to the baseline's. The
+// lane versions at the indexes mirrored also get a mirror cluster, with
+// their own endpoints only.
 func (t *translator) versionClusters(s *svc, p *piece, mirrored []int) {
 	cb, od := circuitBreakers(s.Policy.CircuitBreaker), outlierDetection(s.Policy.OutlierDetection)
+	base := &s.Versions[s.baseline]
 	for i := range s.Versions {
 		name := s.clusters[i]
 		p.clusters = append(p.clusters, t.cluster(s, name, cb, od))
-		p.endpoints = append(p.endpoints, loadAssignment(name, s.Versions[i].Endpoints))
+		p.endpoints = append(p.endpoints, versionLoadAssignment(name, &s.Versions[i], base))
 	}
 	for _, i := range mirrored {
 		name := s.mirrorCluster(i)
@@ -120,11 +122,17 @@ func outlierDetection(od *model.OutlierDetection) *clusterv3.OutlierDetection {
 	}
 }
 
-// loadAssignment groups endpoints (sorted by zone) into one locality per
-// zone. Each locality weighs the sum of its endpoints' weights: proxyless
-// gRPC clients drop localities without a weight.
+// loadAssignment lists endpoints (sorted by zone) at priority 0.
 func loadAssignment(name string, eps []model.Endpoint) *endpointv3.ClusterLoadAssignment {
 	cla := &endpointv3.ClusterLoadAssignment{ClusterName: name}
+	appendLocalities(cla, eps, 0, "")
+	return cla
+}
+
+// appendLocalities groups endpoints (sorted by zone) into one locality per
+// zone, at a priority. Each locality weighs the sum of its endpoints'
+// weights: proxyless gRPC clients drop localities without a weight.
+func appendLocalities(cla *endpointv3.ClusterLoadAssignment, eps []model.Endpoint, priority uint32, subZone string) {
 	batch := newEndpointBatch(len(eps))
 	for start := 0; start < len(eps); {
 		end, weight := start, uint32(0)
@@ -132,9 +140,10 @@ func loadAssignment(name string, eps []model.Endpoint) *endpointv3.ClusterLoadAs
 			weight += eps[end].Weight
 		}
 		loc := &endpointv3.LocalityLbEndpoints{
-			Locality:            &corev3.Locality{Zone: eps[start].Zone},
+			Locality:            &corev3.Locality{Zone: eps[start].Zone, SubZone: subZone},
 			LoadBalancingWeight: wrapperspb.UInt32(weight),
 			LbEndpoints:         make([]*endpointv3.LbEndpoint, 0, end-start),
+			Priority:            priority,
 		}
 		for i := start; i < end; i++ {
 			loc.LbEndpoints = append(loc.LbEndpoints, batch.endpoint(i, &eps[i]))
@@ -142,7 +151,6 @@ func loadAssignment(name string, eps []model.Endpoint) *endpointv3.ClusterLoadAs
 		cla.Endpoints = append(cla.Endpoints, loc)
 		start = end
 	}
-	return cla
 }
 
 // endpointBatch holds the messages of a version's endpoints, allocated
