@@ -90,7 +90,7 @@ func (t *translator) gatewayRoutes(s *svc, r *model.GatewayRoute, name string) [
 	}
 	action := *t.withAction(t.servicePolicy(s), s, &r.Action)
 	action.perFilter = t.rateLimitConfig(s)
-	b := newRouteBatch(len(s.Versions) + 1 + len(s.Matches))
+	b := newRouteBatch(2*len(s.Versions) + 2 + len(s.Matches))
 	t.block(b, s, &block{name: name, base: base, action: &action, split: splitTargets(s, weights), matches: s.Matches})
 	return b.routes
 }

@@ -70,10 +70,12 @@ func (m *Memo) observe(cfg *model.Config) (uint64, map[string]serviceState) {
 }
 
 // globalInputs is what every service's resources depend on besides the
-// service: the lane header and the lanes' names.
+// service: the lane carriers and the lanes' names.
 func globalInputs(cfg *model.Config) string {
 	var b strings.Builder
 	b.WriteString(cfg.LaneHeader)
+	b.WriteByte(0)
+	b.WriteString(laneBaggageKey(cfg))
 	for _, l := range cfg.Lanes {
 		b.WriteByte(0)
 		b.WriteString(l.Name)

@@ -27,8 +27,8 @@ func (t *translator) serviceRoutes(s *svc, defaultPrefix, name string) []*routev
 // block is a run of routes that share a match, an action and a split of
 // untagged requests. Its routes are, in order: one per lane version (lane
 // header equal to the lane), any other lane header to the baseline, the
-// header matches of the service's own block, then untagged requests split
-// by weight.
+// same two for the baggage carrier, the header matches of the service's
+// own block, then untagged requests split by weight.
 type block struct {
 	name    string
 	base    baseMatch
@@ -51,11 +51,27 @@ func (t *translator) block(b *routeBatch, s *svc, k *block) {
 	baseline := s.clusters[s.baseline]
 	if lanes > 0 || len(k.matches) > 0 || !sameTargets(k.split, []target{{baseline, model.WeightFull}}) {
 		b.add(k.name+"/tagged", k, baseline, nil, t.shared.laneTagged)
+		t.baggageRoutes(b, s, k)
 	}
 	for i, sm := range k.matches {
 		b.add(k.name+"/match/"+itoa(i+1), k, s.clusters[s.versionIndex(sm.Version)], nil, exactHeaders(sm.Headers)...)
 	}
 	b.add(k.name+"/untagged", k, "", k.split)
+}
+
+// baggageRoutes route requests that carry the lane in baggage only: they
+// follow the lane header's routes, which take every request that carries
+// the header, so the header wins when both are present.
+func (t *translator) baggageRoutes(b *routeBatch, s *svc, k *block) {
+	if t.shared.baggageTagged == nil {
+		return
+	}
+	for i := range s.Versions {
+		if lane := s.Versions[i].Lane; lane != "" {
+			b.add(k.name+"/baggage/"+lane, k, s.clusters[i], nil, t.shared.baggageIs[lane])
+		}
+	}
+	b.add(k.name+"/baggage-tagged", k, s.clusters[s.baseline], nil, t.shared.baggageTagged)
 }
 
 // ruleBlocks appends a block per match of route rule i (one for a rule
@@ -108,7 +124,7 @@ func (t *translator) lastRule(s *svc, policy *routeAction, split []target) int {
 
 // routeCount is about how many routes s has, to size its batch.
 func (t *translator) routeCount(s *svc) int {
-	perBlock := len(s.Versions) + 1 + len(s.Matches)
+	perBlock := 2*len(s.Versions) + 2 + len(s.Matches)
 	blocks := 1
 	for i := range s.Routes {
 		blocks += max(1, len(s.Routes[i].Matches))

@@ -12,11 +12,15 @@ import (
 // shared holds the sub-messages every resource of a translation can point
 // to, built once: a thousand clusters need one ADS config source.
 type shared struct {
-	ads           *corev3.ConfigSource
-	router        *hcmv3.HttpFilter
-	http2         map[string]*anypb.Any
-	laneTagged    *routev3.HeaderMatcher
-	laneIs        map[string]*routev3.HeaderMatcher
+	ads        *corev3.ConfigSource
+	router     *hcmv3.HttpFilter
+	http2      map[string]*anypb.Any
+	laneTagged *routev3.HeaderMatcher
+	laneIs     map[string]*routev3.HeaderMatcher
+	// baggageTagged and baggageIs test the baggage carrier; nil and empty
+	// when it is off.
+	baggageTagged *routev3.HeaderMatcher
+	baggageIs     map[string]*routev3.HeaderMatcher
 	rateLimitHTTP *hcmv3.HttpFilter
 }
 
@@ -33,9 +37,17 @@ func (t *translator) newShared() shared {
 		http2:      map[string]*anypb.Any{httpProtocolOptionsKey: t.anyOf(http2Options())},
 		laneTagged: headerPresent(t.cfg.LaneHeader),
 		laneIs:     map[string]*routev3.HeaderMatcher{},
+		baggageIs:  map[string]*routev3.HeaderMatcher{},
 	}
+	key := laneBaggageKey(t.cfg)
 	for _, l := range t.cfg.Lanes {
 		s.laneIs[l.Name] = headerExact(t.cfg.LaneHeader, l.Name)
+		if key != "" {
+			s.baggageIs[l.Name] = headerRegex(baggageHeader, baggageLaneRegex(key, l.Name))
+		}
+	}
+	if key != "" {
+		s.baggageTagged = headerRegex(baggageHeader, baggageKeyRegex(key))
 	}
 	s.rateLimitHTTP = t.rateLimitFilter()
 	return s
