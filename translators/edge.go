@@ -17,7 +17,9 @@ const edgeAddress = "0.0.0.0"
 
 // edge serves Envoy at the edge: a listener per gateway whose routes lead
 // to services by lane, with the edge filters (the lane filter) before the
-// router, and the clusters of every service a gateway routes to.
+// router, and the clusters of every service a gateway routes to. A gateway
+// with TLS serves HTTPS with certificates sent by SDS, and may redirect a
+// plain HTTP port to it.
 func (t *translator) edge() {
 	mirrored := t.gatewayMirrors()
 	used := map[string]bool{}
@@ -41,7 +43,7 @@ func (t *translator) edge() {
 		}
 		name := GatewayListener(g)
 		t.out.Routes = append(t.out.Routes, gatewayRouteConfig(g, name, routes))
-		t.out.Listeners = append(t.out.Listeners, t.httpListener(name, edgeAddress, g.Port, t.edgeHCM(g, name, services)))
+		t.gatewayListeners(g, name, t.edgeHCM(g, name, services))
 	}
 }
 
@@ -189,4 +191,19 @@ func edgeSettings(m *hcmv3.HttpConnectionManager) {
 	m.UseRemoteAddress = wrapperspb.Bool(true)
 	m.NormalizePath = wrapperspb.Bool(true)
 	m.MergeSlashes = true
+}
+
+// gatewayListeners adds a gateway's listener: plain HTTP, or HTTPS with
+// its certificates and, when asked, the plain listener that redirects to
+// it.
+func (t *translator) gatewayListeners(g *model.Gateway, name string, m *hcmv3.HttpConnectionManager) {
+	if g.TLS == nil {
+		t.out.Listeners = append(t.out.Listeners, t.httpListener(name, edgeAddress, g.Port, m))
+		return
+	}
+	t.out.Listeners = append(t.out.Listeners, t.httpsListener(g, name, m))
+	t.out.Secrets = append(t.out.Secrets, certificateSecrets(g.TLS)...)
+	if g.TLS.RedirectPort != 0 {
+		t.redirectListener(g)
+	}
 }
