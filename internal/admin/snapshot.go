@@ -8,6 +8,7 @@ import (
 
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/graylane/graylane/internal/render"
 	"github.com/graylane/graylane/model"
 	"github.com/graylane/graylane/snapshot"
 	"github.com/graylane/graylane/translators"
@@ -37,14 +38,15 @@ func debugSnapshot(st StatusReporter, snaps SnapshotReader) http.HandlerFunc {
 	}
 }
 
-// ViewOf renders a snapshot as JSON, resources sorted by name.
+// ViewOf renders a snapshot as JSON, resources sorted by name, private
+// keys redacted.
 func ViewOf(s *snapshot.Snapshot) map[string]TypeView {
 	out := map[string]TypeView{}
 	for _, k := range translators.Kinds() {
 		res := s.Resources(k.Type)
 		tv := TypeView{Version: s.Version(k.Type), Resources: []json.RawMessage{}}
 		for _, name := range slices.Sorted(maps.Keys(res)) {
-			b, err := protojson.Marshal(res[name])
+			b, err := protojson.Marshal(render.Redacted(res[name]))
 			if err != nil {
 				b, _ = json.Marshal(map[string]string{"name": name, "error": err.Error()})
 			}
