@@ -32,6 +32,9 @@ type Metrics struct {
 	// Acks and Nacks count client replies, by type.
 	Acks  *prometheus.CounterVec
 	Nacks *prometheus.CounterVec
+	// LaneFallback is 1 while a lane version has no endpoint and its
+	// requests go to the service's baseline, 0 while it has one.
+	LaneFallback *prometheus.GaugeVec
 }
 
 // New creates the metrics in a fresh registry, with Go and process metrics.
@@ -69,10 +72,13 @@ func New() *Metrics {
 		Nacks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "graylane_xds_nacks_total", Help: "xDS responses rejected by clients, by type.",
 		}, []string{"type"}),
+		LaneFallback: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "graylane_lane_fallback", Help: "1 while a lane version has no endpoint and its requests go to the baseline, by service and version.",
+		}, []string{"service", "version"}),
 	}
 	m.Registry.MustRegister(
 		m.SnapshotBuilds, m.SnapshotBuildErrors, m.BuildDuration, m.ConfigErrors, m.ConfigValid,
-		m.Resources, m.Clients, m.Pushes, m.Acks, m.Nacks,
+		m.Resources, m.Clients, m.Pushes, m.Acks, m.Nacks, m.LaneFallback,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
 	return m

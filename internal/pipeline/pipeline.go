@@ -31,6 +31,8 @@ type Pipeline struct {
 	warnings map[string][]string
 	status   Status
 	ready    chan struct{}
+	// fallbacks holds whether each lane version fell back, as published.
+	fallbacks map[laneVersion]bool
 }
 
 var _ providers.Publisher = (*Pipeline)(nil)
@@ -159,6 +161,7 @@ func (p *Pipeline) publish(res *Result) {
 		p.recordResources(role, res.Snapshots[role])
 	}
 	p.metrics.SnapshotBuilds.Inc()
+	p.recordFallbacks(res.Config)
 	p.status.Config = res.Config.String()
 	p.status.PublishedAt = time.Now()
 	if changed {
