@@ -31,15 +31,19 @@ type routeAction struct {
 	perFilter         map[string]*anypb.Any
 }
 
-// apply sets the shared parts on a route and its action; cluster is where
-// the route sends every request, or "" for a split.
-func (a *routeAction) apply(r *routev3.Route, ra *routev3.RouteAction, cluster string) {
+// applyAction sets the shared parts of a route action; cluster is where
+// its routes send every request, or "" for a split.
+func (a *routeAction) applyAction(ra *routev3.RouteAction, cluster string) {
 	ra.HashPolicy, ra.RetryPolicy = a.hash, a.retry
 	ra.Timeout, ra.MaxStreamDuration = a.timeout, a.maxStreamDuration
 	ra.RequestMirrorPolicies = a.mirrorsFor(cluster)
 	if rw := a.rewrite; rw != nil {
 		ra.PrefixRewrite, ra.RegexRewrite, ra.HostRewriteSpecifier = rw.PrefixRewrite, rw.RegexRewrite, rw.HostRewriteSpecifier
 	}
+}
+
+// applyRoute sets the shared parts of a route outside its action.
+func (a *routeAction) applyRoute(r *routev3.Route) {
 	if h := a.headers; h != nil {
 		r.RequestHeadersToAdd, r.RequestHeadersToRemove = h.RequestHeadersToAdd, h.RequestHeadersToRemove
 		r.ResponseHeadersToAdd, r.ResponseHeadersToRemove = h.ResponseHeadersToAdd, h.ResponseHeadersToRemove

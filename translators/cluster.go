@@ -5,7 +5,6 @@ import (
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	upstreamhttpv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/upstreams/http/v3"
-	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/graylane/graylane/model"
 )
@@ -20,16 +19,16 @@ const httpProtocolOptionsKey = "envoy.extensions.upstreams.http.v3.HttpProtocolO
 // their own endpoints only.
 func (t *translator) versionClusters(s *svc, p *piece, mirrored []int) {
 	cb, od := circuitBreakers(s.Policy.CircuitBreaker), outlierDetection(s.Policy.OutlierDetection)
-	base := &s.Versions[s.baseline]
+	eps := newServiceEndpoints(s, t.shared.lanePolicy)
 	for i := range s.Versions {
 		name := s.clusters[i]
 		p.clusters = append(p.clusters, t.cluster(s, name, cb, od))
-		p.endpoints = append(p.endpoints, versionLoadAssignment(name, &s.Versions[i], base))
+		p.endpoints = append(p.endpoints, eps.loadAssignment(name, i))
 	}
 	for _, i := range mirrored {
 		name := s.mirrorCluster(i)
 		p.clusters = append(p.clusters, t.cluster(s, name, cb, od))
-		p.endpoints = append(p.endpoints, loadAssignment(name, s.Versions[i].Endpoints))
+		p.endpoints = append(p.endpoints, &endpointv3.ClusterLoadAssignment{ClusterName: name, Endpoints: eps.own(i)})
 	}
 }
 
@@ -120,72 +119,4 @@ func outlierDetection(od *model.OutlierDetection) *clusterv3.OutlierDetection {
 		BaseEjectionTime:   durationOrNil(od.BaseEjectionTime),
 		MaxEjectionPercent: u32OrNil(od.MaxEjectionPercent),
 	}
-}
-
-// loadAssignment lists endpoints (sorted by zone) at priority 0.
-func loadAssignment(name string, eps []model.Endpoint) *endpointv3.ClusterLoadAssignment {
-	cla := &endpointv3.ClusterLoadAssignment{ClusterName: name}
-	appendLocalities(cla, eps, 0, "")
-	return cla
-}
-
-// appendLocalities groups endpoints (sorted by zone) into one locality per
-// zone, at a priority. Each locality weighs the sum of its endpoints'
-// weights: proxyless gRPC clients drop localities without a weight.
-func appendLocalities(cla *endpointv3.ClusterLoadAssignment, eps []model.Endpoint, priority uint32, subZone string) {
-	batch := newEndpointBatch(len(eps))
-	for start := 0; start < len(eps); {
-		end, weight := start, uint32(0)
-		for ; end < len(eps) && eps[end].Zone == eps[start].Zone; end++ {
-			weight += eps[end].Weight
-		}
-		loc := &endpointv3.LocalityLbEndpoints{
-			Locality:            &corev3.Locality{Zone: eps[start].Zone, SubZone: subZone},
-			LoadBalancingWeight: wrapperspb.UInt32(weight),
-			LbEndpoints:         make([]*endpointv3.LbEndpoint, 0, end-start),
-			Priority:            priority,
-		}
-		for i := start; i < end; i++ {
-			loc.LbEndpoints = append(loc.LbEndpoints, batch.endpoint(i, &eps[i]))
-		}
-		cla.Endpoints = append(cla.Endpoints, loc)
-		start = end
-	}
-}
-
-// endpointBatch holds the messages of a version's endpoints, allocated
-// together: seven messages an endpoint, but seven allocations a version.
-type endpointBatch struct {
-	lb      []endpointv3.LbEndpoint
-	host    []endpointv3.LbEndpoint_Endpoint
-	ep      []endpointv3.Endpoint
-	addr    []corev3.Address
-	socket  []corev3.Address_SocketAddress
-	sa      []corev3.SocketAddress
-	portVal []corev3.SocketAddress_PortValue
-}
-
-func newEndpointBatch(n int) *endpointBatch {
-	return &endpointBatch{
-		lb: make([]endpointv3.LbEndpoint, n), host: make([]endpointv3.LbEndpoint_Endpoint, n),
-		ep: make([]endpointv3.Endpoint, n), addr: make([]corev3.Address, n),
-		socket: make([]corev3.Address_SocketAddress, n), sa: make([]corev3.SocketAddress, n),
-		portVal: make([]corev3.SocketAddress_PortValue, n),
-	}
-}
-
-// endpoint is endpoint i; a weight of 1, every proxy's default, is left out.
-func (b *endpointBatch) endpoint(i int, e *model.Endpoint) *endpointv3.LbEndpoint {
-	b.portVal[i].PortValue = e.Port
-	b.sa[i].Address, b.sa[i].PortSpecifier = e.Address, &b.portVal[i]
-	b.socket[i].SocketAddress = &b.sa[i]
-	b.addr[i].Address = &b.socket[i]
-	b.ep[i].Address = &b.addr[i]
-	b.host[i].Endpoint = &b.ep[i]
-	lb := &b.lb[i]
-	lb.HostIdentifier = &b.host[i]
-	if e.Weight > 1 {
-		lb.LoadBalancingWeight = wrapperspb.UInt32(e.Weight)
-	}
-	return lb
 }

@@ -92,7 +92,7 @@ func (t *translator) gatewayRoutes(s *svc, r *model.GatewayRoute, name string) [
 	}
 	action := *t.withAction(t.servicePolicy(s), s, &r.Action)
 	action.perFilter = t.rateLimitConfig(s)
-	b := newRouteBatch(2*len(s.Versions) + 2 + len(s.Matches))
+	b := t.batchFor(s, 1)
 	t.block(b, s, &block{name: name, base: base, action: &action, split: splitTargets(s, weights), matches: s.Matches})
 	return b.routes
 }

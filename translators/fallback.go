@@ -2,6 +2,7 @@ package translators
 
 import (
 	"net/netip"
+	"slices"
 
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	"google.golang.org/protobuf/types/known/wrapperspb"
@@ -35,35 +36,85 @@ const fallbackSubZone = "graylane-fallback"
 // lane while any of its endpoints is healthy, as gRPC clients do.
 const laneOverprovisioning = 1_000_000
 
-// versionLoadAssignment is a version's endpoints: a lane version's fall
-// back to base, the baseline's.
-func versionLoadAssignment(name string, v, base *model.Version) *endpointv3.ClusterLoadAssignment {
-	if v.Lane == "" || len(base.Endpoints) == 0 {
-		return loadAssignment(name, v.Endpoints)
+// serviceEndpoints builds a service's endpoints: each version's endpoint
+// messages once, and the baseline's fallback localities once, shared by
+// the lane versions' endpoints.
+type serviceEndpoints struct {
+	s        *svc
+	policy   *endpointv3.ClusterLoadAssignment_Policy
+	locs     [][]*endpointv3.LocalityLbEndpoints  // each version's own, at priority 0
+	fallback [2][]*endpointv3.LocalityLbEndpoints // the baseline's, at priority 0 and 1
+	base     []netip.AddrPort
+}
+
+func newServiceEndpoints(s *svc, policy *endpointv3.ClusterLoadAssignment_Policy) *serviceEndpoints {
+	return &serviceEndpoints{s: s, policy: policy, locs: make([][]*endpointv3.LocalityLbEndpoints, len(s.Versions))}
+}
+
+// own are version i's endpoints at priority 0.
+func (e *serviceEndpoints) own(i int) []*endpointv3.LocalityLbEndpoints {
+	if e.locs[i] == nil && len(e.s.Versions[i].Endpoints) > 0 {
+		e.locs[i] = localities(groupByZone(e.s.Versions[i].Endpoints), 0, "")
 	}
+	return e.locs[i]
+}
+
+// baseline are the baseline's endpoints as a lane version's fallback, at a
+// priority.
+func (e *serviceEndpoints) baseline(priority uint32) []*endpointv3.LocalityLbEndpoints {
+	if e.fallback[priority] == nil {
+		e.fallback[priority] = localities(groupByZone(e.s.Versions[e.s.baseline].Endpoints), priority, fallbackSubZone)
+	}
+	return e.fallback[priority]
+}
+
+// loadAssignment is version i's endpoints: a lane version's fall back to
+// the baseline's.
+func (e *serviceEndpoints) loadAssignment(name string, i int) *endpointv3.ClusterLoadAssignment {
+	v, base := &e.s.Versions[i], &e.s.Versions[e.s.baseline]
 	cla := &endpointv3.ClusterLoadAssignment{ClusterName: name}
-	if len(v.Endpoints) == 0 {
-		appendLocalities(cla, base.Endpoints, 0, fallbackSubZone)
-		return cla
-	}
-	appendLocalities(cla, v.Endpoints, 0, "")
-	if rest := withoutEndpointsOf(base.Endpoints, v.Endpoints); len(rest) > 0 {
-		appendLocalities(cla, rest, 1, fallbackSubZone)
-		cla.Policy = &endpointv3.ClusterLoadAssignment_Policy{OverprovisioningFactor: wrapperspb.UInt32(laneOverprovisioning)}
+	switch {
+	case v.Lane == "" || len(base.Endpoints) == 0:
+		cla.Endpoints = e.own(i)
+	case len(v.Endpoints) == 0:
+		cla.Endpoints = e.baseline(0)
+	default:
+		fallback := e.baseline(1)
+		if e.sharesBaselineEndpoint(v) {
+			fallback = localities(groupByZone(withoutEndpointsOf(base.Endpoints, v.Endpoints)), 1, fallbackSubZone)
+		}
+		if len(fallback) == 0 {
+			cla.Endpoints = e.own(i)
+			break
+		}
+		cla.Endpoints = append(e.own(i)[:len(e.own(i)):len(e.own(i))], fallback...)
+		cla.Policy = e.policy
 	}
 	return cla
+}
+
+// sharesBaselineEndpoint reports whether v lists an address and port the
+// baseline lists too.
+func (e *serviceEndpoints) sharesBaselineEndpoint(v *model.Version) bool {
+	if e.base == nil {
+		for _, b := range e.s.Versions[e.s.baseline].Endpoints {
+			e.base = append(e.base, addrPort(b))
+		}
+	}
+	for _, ep := range v.Endpoints {
+		if slices.Contains(e.base, addrPort(ep)) {
+			return true
+		}
+	}
+	return false
 }
 
 // withoutEndpointsOf returns the endpoints of eps whose address and port
 // are not in other's.
 func withoutEndpointsOf(eps, other []model.Endpoint) []model.Endpoint {
-	seen := make(map[netip.AddrPort]bool, len(other))
-	for _, e := range other {
-		seen[addrPort(e)] = true
-	}
 	out := make([]model.Endpoint, 0, len(eps))
 	for _, e := range eps {
-		if !seen[addrPort(e)] {
+		if !slices.ContainsFunc(other, func(o model.Endpoint) bool { return addrPort(o) == addrPort(e) }) {
 			out = append(out, e)
 		}
 	}
@@ -73,6 +124,11 @@ func withoutEndpointsOf(eps, other []model.Endpoint) []model.Endpoint {
 func addrPort(e model.Endpoint) netip.AddrPort {
 	a, _ := netip.ParseAddr(e.Address)
 	return netip.AddrPortFrom(a, uint16(e.Port))
+}
+
+// lanePolicy is the policy of a lane version's endpoints that fall back.
+func lanePolicy() *endpointv3.ClusterLoadAssignment_Policy {
+	return &endpointv3.ClusterLoadAssignment_Policy{OverprovisioningFactor: wrapperspb.UInt32(laneOverprovisioning)}
 }
 
 // Fallback tells whether a lane version falls back to its service's

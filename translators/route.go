@@ -14,7 +14,11 @@ import (
 // the service's route rules, then the service's own block. Paths default
 // to defaultPrefix; name prefixes the routes' names.
 func (t *translator) serviceRoutes(s *svc, defaultPrefix, name string) []*routev3.Route {
-	b := newRouteBatch(t.routeCount(s))
+	blocks := 1
+	for i := range s.Routes {
+		blocks += max(1, len(s.Routes[i].Matches))
+	}
+	b := t.batchFor(s, blocks)
 	policy := t.servicePolicy(s)
 	split := splitTargets(s, s.Weights)
 	for i := range s.Routes[:t.lastRule(s, policy, split)] {
@@ -35,6 +39,7 @@ type block struct {
 	action  *routeAction
 	split   []target
 	matches []model.ServiceMatch
+	actions []clusterAction // built so far, by cluster
 }
 
 // block appends a block's routes. A service with no lane version and no
@@ -122,14 +127,18 @@ func (t *translator) lastRule(s *svc, policy *routeAction, split []target) int {
 	return n
 }
 
-// routeCount is about how many routes s has, to size its batch.
-func (t *translator) routeCount(s *svc) int {
-	perBlock := 2*len(s.Versions) + 2 + len(s.Matches)
-	blocks := 1
-	for i := range s.Routes {
-		blocks += max(1, len(s.Routes[i].Matches))
+// batchFor is a batch sized for about the routes of s in blocks blocks:
+// a block has its lane, tagged and baggage routes and its split, and the
+// service's own block its header matches; routes to the same cluster share
+// an action.
+func (t *translator) batchFor(s *svc, blocks int) *routeBatch {
+	lanes, carriers := len(s.Versions)-1, 1
+	if t.shared.baggageTagged != nil {
+		carriers = 2
 	}
-	return perBlock * blocks
+	routes := blocks*(carriers*(lanes+1)+1) + len(s.Matches)
+	actions := blocks*(lanes+2) + len(s.Matches)
+	return newRouteBatch(routes, actions)
 }
 
 // routeBatch builds the routes of one service; their messages are allocated
@@ -142,26 +151,39 @@ type routeBatch struct {
 	wrapped []routev3.Route_Route
 }
 
-func newRouteBatch(n int) *routeBatch {
-	b := &routeBatch{routes: make([]*routev3.Route, 0, n)}
-	b.grow(n)
+func newRouteBatch(routes, actions int) *routeBatch {
+	b := &routeBatch{routes: make([]*routev3.Route, 0, routes)}
+	b.route, b.match = make([]routev3.Route, routes), make([]routev3.RouteMatch, routes)
+	b.action, b.wrapped = make([]routev3.RouteAction, actions), make([]routev3.Route_Route, actions)
 	return b
 }
 
-// grow allocates room for n more routes.
-func (b *routeBatch) grow(n int) {
-	b.route, b.match = make([]routev3.Route, n), make([]routev3.RouteMatch, n)
-	b.action, b.wrapped = make([]routev3.RouteAction, n), make([]routev3.Route_Route, n)
+// nextRoute is room for a route and its match.
+func (b *routeBatch) nextRoute() (*routev3.Route, *routev3.RouteMatch) {
+	if len(b.route) == 0 {
+		b.route, b.match = make([]routev3.Route, 8), make([]routev3.RouteMatch, 8)
+	}
+	r, m := &b.route[0], &b.match[0]
+	b.route, b.match = b.route[1:], b.match[1:]
+	return r, m
+}
+
+// nextAction is room for a route action.
+func (b *routeBatch) nextAction() (*routev3.RouteAction, *routev3.Route_Route) {
+	if len(b.action) == 0 {
+		b.action, b.wrapped = make([]routev3.RouteAction, 4), make([]routev3.Route_Route, 4)
+	}
+	a, w := &b.action[0], &b.wrapped[0]
+	b.action, b.wrapped = b.action[1:], b.wrapped[1:]
+	w.Route = a
+	return a, w
 }
 
 // add appends a route of block k to cluster, or split among targets when
-// split is set, for requests that also carry headers.
+// split is set, for requests that also carry headers. Routes of a block
+// to the same cluster share their action.
 func (b *routeBatch) add(name string, k *block, cluster string, split []target, headers ...*routev3.HeaderMatcher) {
-	if len(b.route) == 0 {
-		b.grow(8)
-	}
-	r, m, a, w := &b.route[0], &b.match[0], &b.action[0], &b.wrapped[0]
-	b.route, b.match, b.action, b.wrapped = b.route[1:], b.match[1:], b.action[1:], b.wrapped[1:]
+	r, m := b.nextRoute()
 	m.PathSpecifier = k.base.path.PathSpecifier
 	m.QueryParameters = k.base.query
 	if len(k.base.headers)+len(headers) > 0 {
@@ -171,14 +193,38 @@ func (b *routeBatch) add(name string, k *block, cluster string, split []target, 
 		cluster = split[0].cluster
 	}
 	if len(split) > 1 {
+		cluster = ""
+	}
+	k.action.applyRoute(r)
+	r.Name, r.Match, r.Action = name, m, b.actionTo(k, cluster, split)
+	b.routes = append(b.routes, r)
+}
+
+// actionTo is the action of a route of block k to cluster, or split among
+// targets when cluster is "".
+func (b *routeBatch) actionTo(k *block, cluster string, split []target) *routev3.Route_Route {
+	if cluster != "" {
+		for _, ca := range k.actions {
+			if ca.cluster == cluster {
+				return ca.action
+			}
+		}
+	}
+	a, w := b.nextAction()
+	if cluster == "" {
 		a.ClusterSpecifier = &routev3.RouteAction_WeightedClusters{WeightedClusters: weightedClusters(split)}
 	} else {
 		a.ClusterSpecifier = &routev3.RouteAction_Cluster{Cluster: cluster}
+		k.actions = append(k.actions, clusterAction{cluster, w})
 	}
-	k.action.apply(r, a, cluster)
-	w.Route = a
-	r.Name, r.Match, r.Action = name, m, w
-	b.routes = append(b.routes, r)
+	k.action.applyAction(a, cluster)
+	return w
+}
+
+// clusterAction is a block's action of its routes to a cluster.
+type clusterAction struct {
+	cluster string
+	action  *routev3.Route_Route
 }
 
 // target is a cluster and its share of a route's traffic.

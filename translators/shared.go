@@ -2,6 +2,7 @@ package translators
 
 import (
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	routerv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
@@ -22,6 +23,7 @@ type shared struct {
 	baggageTagged *routev3.HeaderMatcher
 	baggageIs     map[string]*routev3.HeaderMatcher
 	rateLimitHTTP *hcmv3.HttpFilter
+	lanePolicy    *endpointv3.ClusterLoadAssignment_Policy
 }
 
 func (t *translator) newShared() shared {
@@ -50,5 +52,6 @@ func (t *translator) newShared() shared {
 		s.baggageTagged = headerRegex(baggageHeader, baggageKeyRegex(key))
 	}
 	s.rateLimitHTTP = t.rateLimitFilter()
+	s.lanePolicy = lanePolicy()
 	return s
 }
