@@ -42,28 +42,41 @@ const laneOverprovisioning = 1_000_000
 type serviceEndpoints struct {
 	s        *svc
 	policy   *endpointv3.ClusterLoadAssignment_Policy
+	groups   [][]zoneGroup                        // each version's endpoints by zone
 	locs     [][]*endpointv3.LocalityLbEndpoints  // each version's own, at priority 0
 	fallback [2][]*endpointv3.LocalityLbEndpoints // the baseline's, at priority 0 and 1
 	base     []netip.AddrPort
 }
 
 func newServiceEndpoints(s *svc, policy *endpointv3.ClusterLoadAssignment_Policy) *serviceEndpoints {
-	return &serviceEndpoints{s: s, policy: policy, locs: make([][]*endpointv3.LocalityLbEndpoints, len(s.Versions))}
+	return &serviceEndpoints{
+		s: s, policy: policy,
+		groups: make([][]zoneGroup, len(s.Versions)), locs: make([][]*endpointv3.LocalityLbEndpoints, len(s.Versions)),
+	}
+}
+
+// grouped are version i's endpoints by zone.
+func (e *serviceEndpoints) grouped(i int) []zoneGroup {
+	if e.groups[i] == nil {
+		e.groups[i] = groupByZone(e.s.Versions[i].Endpoints)
+	}
+	return e.groups[i]
 }
 
 // own are version i's endpoints at priority 0.
 func (e *serviceEndpoints) own(i int) []*endpointv3.LocalityLbEndpoints {
 	if e.locs[i] == nil && len(e.s.Versions[i].Endpoints) > 0 {
-		e.locs[i] = localities(groupByZone(e.s.Versions[i].Endpoints), 0, "")
+		e.locs[i] = localities(e.grouped(i), 0, "")
 	}
 	return e.locs[i]
 }
 
 // baseline are the baseline's endpoints as a lane version's fallback, at a
-// priority.
+// priority: the baseline's own endpoint messages in localities of their
+// own.
 func (e *serviceEndpoints) baseline(priority uint32) []*endpointv3.LocalityLbEndpoints {
 	if e.fallback[priority] == nil {
-		e.fallback[priority] = localities(groupByZone(e.s.Versions[e.s.baseline].Endpoints), priority, fallbackSubZone)
+		e.fallback[priority] = localities(e.grouped(e.s.baseline), priority, fallbackSubZone)
 	}
 	return e.fallback[priority]
 }
@@ -97,8 +110,10 @@ func (e *serviceEndpoints) loadAssignment(name string, i int) *endpointv3.Cluste
 // baseline lists too.
 func (e *serviceEndpoints) sharesBaselineEndpoint(v *model.Version) bool {
 	if e.base == nil {
-		for _, b := range e.s.Versions[e.s.baseline].Endpoints {
-			e.base = append(e.base, addrPort(b))
+		base := e.s.Versions[e.s.baseline].Endpoints
+		e.base = make([]netip.AddrPort, len(base))
+		for i, b := range base {
+			e.base[i] = addrPort(b)
 		}
 	}
 	for _, ep := range v.Endpoints {

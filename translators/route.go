@@ -24,7 +24,7 @@ func (t *translator) serviceRoutes(s *svc, defaultPrefix, name string) []*routev
 	for i := range s.Routes[:t.lastRule(s, policy, split)] {
 		t.ruleBlocks(b, s, i, policy, defaultPrefix, name)
 	}
-	t.block(b, s, &block{name: name, base: prefixMatch(defaultPrefix), action: policy, split: split, matches: s.Matches})
+	t.block(b, s, &block{name: name, base: t.defaultPath(defaultPrefix), action: policy, split: split, matches: s.Matches})
 	return b.routes
 }
 
@@ -59,9 +59,9 @@ func (t *translator) block(b *routeBatch, s *svc, k *block) {
 		t.baggageRoutes(b, s, k)
 	}
 	for i, sm := range k.matches {
-		b.add(k.name+"/match/"+itoa(i+1), k, s.clusters[s.versionIndex(sm.Version)], nil, exactHeaders(sm.Headers)...)
+		b.add(k.name+"/match/"+itoa(i+1), k, s.clusters[s.versionIndex(sm.Version)], nil, exactHeaders(sm.Headers))
 	}
-	b.add(k.name+"/untagged", k, "", k.split)
+	b.add(k.name+"/untagged", k, "", k.split, nil)
 }
 
 // baggageRoutes route requests that carry the lane in baggage only: they
@@ -90,7 +90,7 @@ func (t *translator) ruleBlocks(b *routeBatch, s *svc, i int, policy *routeActio
 	}
 	k := block{name: name + "/route/" + itoa(i+1), action: t.withAction(policy, s, &r.Action), split: splitTargets(s, weights)}
 	if len(r.Matches) == 0 {
-		k.base = prefixMatch(defaultPrefix)
+		k.base = t.defaultPath(defaultPrefix)
 		t.block(b, s, &k)
 		return
 	}
@@ -180,13 +180,18 @@ func (b *routeBatch) nextAction() (*routev3.RouteAction, *routev3.Route_Route) {
 }
 
 // add appends a route of block k to cluster, or split among targets when
-// split is set, for requests that also carry headers. Routes of a block
-// to the same cluster share their action.
-func (b *routeBatch) add(name string, k *block, cluster string, split []target, headers ...*routev3.HeaderMatcher) {
+// split is set, for requests that also carry headers (a list the route
+// may share). Routes of a block to the same cluster share their action.
+func (b *routeBatch) add(name string, k *block, cluster string, split []target, headers []*routev3.HeaderMatcher) {
 	r, m := b.nextRoute()
 	m.PathSpecifier = k.base.path.PathSpecifier
 	m.QueryParameters = k.base.query
-	if len(k.base.headers)+len(headers) > 0 {
+	switch {
+	case len(k.base.headers) == 0:
+		m.Headers = headers
+	case len(headers) == 0:
+		m.Headers = k.base.headers
+	default:
 		m.Headers = append(append(make([]*routev3.HeaderMatcher, 0, len(k.base.headers)+len(headers)), k.base.headers...), headers...)
 	}
 	if len(split) == 1 {
