@@ -35,7 +35,9 @@ func (t *translator) edge() {
 				continue
 			}
 			services = append(services, s)
-			routes[j] = t.gatewayRoutes(s, r, routeName(g, j, s))
+			routes[j] = t.gatewayRouteRoutes(g.Name+"\x00"+itoa(j), s, r, func() []*routev3.Route {
+				return t.gatewayRoutes(s, r, routeName(g, j, s))
+			})
 			if !used[s.key] {
 				used[s.key] = true
 				t.add(t.edgeService(s, mirrored[s.key]))

@@ -181,3 +181,25 @@ func randomRules(r *rand.Rand) []model.ServiceRoute {
 	}
 	return out
 }
+
+// TestMemoReusesUnchangedGatewayRoutes: at the edge, the routes of a
+// gateway route whose route and service did not change are the very same.
+func TestMemoReusesUnchangedGatewayRoutes(t *testing.T) {
+	cfg := benchconfig.Generate(10)
+	memo := translators.NewMemo()
+	first, _ := translators.Translate(cfg, model.RoleEdge, translators.WithMemo(memo))
+	next := cfg.DeepCopy()
+	next.Services[3].Policy.Timeout *= 2
+	second, _ := translators.Translate(next, model.RoleEdge, translators.WithMemo(memo))
+	before, after := first.Routes[0].VirtualHosts[0].Routes, second.Routes[0].VirtualHosts[0].Routes
+	reused := 0
+	for i := range before {
+		if before[i] == after[i] {
+			reused++
+		}
+	}
+	perService := len(before) / 10
+	if reused != len(before)-perService {
+		t.Errorf("%d of %d routes reused, want all but the changed service's %d", reused, len(before), perService)
+	}
+}
