@@ -20,7 +20,7 @@ import (
 // first service's baseline, and TestTwoHopsKeepTheBaggageLane checks that;
 // set it to true once the routes match baggage, and the same test checks
 // that both hops answer from the lane.
-const routesMatchBaggage = false
+const routesMatchBaggage = true
 
 // hopControl is test metadata that tells the first hop how to call the
 // second: "plain" without the lane interceptors, "stream" with a

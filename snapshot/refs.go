@@ -17,8 +17,8 @@ import (
 
 // references are the names one resource refers to, by the type they name:
 // the EDS names of a cluster, the RDS names of a listener (API listeners
-// included), the clusters of routes and TCP proxies, the ECDS names of
-// HTTP filters, the SDS names of TLS contexts.
+// included), the clusters of routes (mirrors included) and TCP proxies,
+// the ECDS names of HTTP filters, the SDS names of TLS contexts.
 type references map[types.ResponseType][]string
 
 func (r references) add(t types.ResponseType, name string) { r[t] = append(r[t], name) }
@@ -124,6 +124,9 @@ func (r references) routeConfig(rc *routev3.RouteConfiguration) {
 			}
 			for _, wc := range a.GetWeightedClusters().GetClusters() {
 				r.add(types.Cluster, wc.GetName())
+			}
+			for _, m := range a.GetRequestMirrorPolicies() {
+				r.add(types.Cluster, m.GetCluster())
 			}
 		}
 	}

@@ -11,7 +11,6 @@ import (
 	wrrlocalityv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/load_balancing_policies/wrr_locality/v3"
 	upstreamhttpv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/upstreams/http/v3"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/graylane/graylane/model"
 )
@@ -21,13 +20,21 @@ import (
 const httpProtocolOptionsKey = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
 
 // versionClusters builds a cluster and its endpoints for every version of
-// s into p.
-func (t *translator) versionClusters(s *svc, p *piece) {
+// s into p: a lane version's endpoints fall back to the baseline's. The
+// lane versions at the indexes mirrored also get a mirror cluster, with
+// their own endpoints only.
+func (t *translator) versionClusters(s *svc, p *piece, mirrored []int) {
 	cb, od := circuitBreakers(s.Policy.CircuitBreaker), outlierDetection(s.Policy.OutlierDetection)
+	eps := newServiceEndpoints(s, t.shared.lanePolicy)
 	for i := range s.Versions {
 		name := s.clusters[i]
 		p.clusters = append(p.clusters, t.cluster(s, name, cb, od))
-		p.endpoints = append(p.endpoints, loadAssignment(name, &s.Versions[i]))
+		p.endpoints = append(p.endpoints, eps.loadAssignment(name, i))
+	}
+	for _, i := range mirrored {
+		name := s.mirrorCluster(i)
+		p.clusters = append(p.clusters, t.cluster(s, name, cb, od))
+		p.endpoints = append(p.endpoints, &endpointv3.ClusterLoadAssignment{ClusterName: name, Endpoints: eps.own(i)})
 	}
 }
 
@@ -160,66 +167,4 @@ func outlierDetection(od *model.OutlierDetection) *clusterv3.OutlierDetection {
 		BaseEjectionTime:   durationOrNil(od.BaseEjectionTime),
 		MaxEjectionPercent: u32OrNil(od.MaxEjectionPercent),
 	}
-}
-
-// loadAssignment groups a version's endpoints (sorted by zone) into one
-// locality per zone. Each locality weighs the sum of its endpoints' weights:
-// proxyless gRPC clients drop localities without a weight.
-func loadAssignment(name string, v *model.Version) *endpointv3.ClusterLoadAssignment {
-	cla := &endpointv3.ClusterLoadAssignment{ClusterName: name}
-	eps := newEndpointBatch(len(v.Endpoints))
-	for start := 0; start < len(v.Endpoints); {
-		end, weight := start, uint32(0)
-		for ; end < len(v.Endpoints) && v.Endpoints[end].Zone == v.Endpoints[start].Zone; end++ {
-			weight += v.Endpoints[end].Weight
-		}
-		loc := &endpointv3.LocalityLbEndpoints{
-			Locality:            &corev3.Locality{Zone: v.Endpoints[start].Zone},
-			LoadBalancingWeight: wrapperspb.UInt32(weight),
-			LbEndpoints:         make([]*endpointv3.LbEndpoint, 0, end-start),
-		}
-		for i := start; i < end; i++ {
-			loc.LbEndpoints = append(loc.LbEndpoints, eps.endpoint(i, &v.Endpoints[i]))
-		}
-		cla.Endpoints = append(cla.Endpoints, loc)
-		start = end
-	}
-	return cla
-}
-
-// endpointBatch holds the messages of a version's endpoints, allocated
-// together: seven messages an endpoint, but seven allocations a version.
-type endpointBatch struct {
-	lb      []endpointv3.LbEndpoint
-	host    []endpointv3.LbEndpoint_Endpoint
-	ep      []endpointv3.Endpoint
-	addr    []corev3.Address
-	socket  []corev3.Address_SocketAddress
-	sa      []corev3.SocketAddress
-	portVal []corev3.SocketAddress_PortValue
-}
-
-func newEndpointBatch(n int) *endpointBatch {
-	return &endpointBatch{
-		lb: make([]endpointv3.LbEndpoint, n), host: make([]endpointv3.LbEndpoint_Endpoint, n),
-		ep: make([]endpointv3.Endpoint, n), addr: make([]corev3.Address, n),
-		socket: make([]corev3.Address_SocketAddress, n), sa: make([]corev3.SocketAddress, n),
-		portVal: make([]corev3.SocketAddress_PortValue, n),
-	}
-}
-
-// endpoint is endpoint i; a weight of 1, every proxy's default, is left out.
-func (b *endpointBatch) endpoint(i int, e *model.Endpoint) *endpointv3.LbEndpoint {
-	b.portVal[i].PortValue = e.Port
-	b.sa[i].Address, b.sa[i].PortSpecifier = e.Address, &b.portVal[i]
-	b.socket[i].SocketAddress = &b.sa[i]
-	b.addr[i].Address = &b.socket[i]
-	b.ep[i].Address = &b.addr[i]
-	b.host[i].Endpoint = &b.ep[i]
-	lb := &b.lb[i]
-	lb.HostIdentifier = &b.host[i]
-	if e.Weight > 1 {
-		lb.LoadBalancingWeight = wrapperspb.UInt32(e.Weight)
-	}
-	return lb
 }

@@ -34,6 +34,9 @@ func encode(t *testing.T, r *translators.Resources) [][]byte {
 	for _, x := range r.ExtensionConfigs {
 		msgs = append(msgs, x)
 	}
+	for _, x := range r.Secrets {
+		msgs = append(msgs, x)
+	}
 	var out [][]byte
 	for _, m := range msgs {
 		b, err := proto.MarshalOptions{Deterministic: true}.Marshal(m)

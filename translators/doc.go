@@ -9,7 +9,13 @@
 //  1. lane header with value L, and the service has a version in lane L:
 //     that version;
 //  2. lane header with any other value (including "stable"): the baseline;
-//  3. no lane header: split among versions by the service's weights.
+//  3. no lane header: the same two by the W3C baggage member
+//     graylane-lane=L, if there is one;
+//  4. untagged: split among versions by the service's weights.
+//
+// A service's route rules are checked first: a request that matches one
+// gets its action, and untagged, its split. A lane version's endpoints
+// fall back to the baseline's (EDS priorities) while it has none.
 //
 // The snapshot package validates and versions what Translate returns.
 package translators

@@ -25,20 +25,13 @@ func laneFilter() translators.Option {
 	return translators.WithEdgeFilters(lanefilter.New(lanefilter.Local(lanefilter.DefaultLocalPath)))
 }
 
-// loadCase reads and validates testdata/NAME.in.yaml.
+// loadCase reads and validates testdata/NAME.in.yaml, and the certificate
+// files it names.
 func loadCase(t testing.TB, path string) *model.Config {
 	t.Helper()
-	data, err := os.ReadFile(path)
+	cfg, err := file.Load(path)
 	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := file.Parse(filepath.Base(path), data)
-	if err != nil {
-		t.Fatalf("parse: %v", err)
-	}
-	cfg.Normalize()
-	if err := model.Validate(cfg); err != nil {
-		t.Fatalf("validate: %v", err)
+		t.Fatalf("load: %v", err)
 	}
 	return cfg
 }

@@ -19,7 +19,7 @@ func (t *translator) grpc() {
 
 func (t *translator) grpcService(s *svc) piece {
 	var p piece
-	t.versionClusters(s, &p)
+	t.versionClusters(s, &p, nil) // proxyless gRPC clients do not mirror
 	key := s.key
 	m := t.hcm(key, key, []*hcmv3.HttpFilter{t.shared.router})
 	p.listeners = []*listenerv3.Listener{{
@@ -31,7 +31,7 @@ func (t *translator) grpcService(s *svc) piece {
 		VirtualHosts: []*routev3.VirtualHost{{
 			Name:    key,
 			Domains: []string{"*"},
-			Routes:  t.serviceRoutes(s, prefixMatch(""), key),
+			Routes:  t.serviceRoutes(s, "", key),
 		}},
 	}}
 	return p

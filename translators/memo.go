@@ -70,10 +70,12 @@ func (m *Memo) observe(cfg *model.Config) (uint64, map[string]serviceState) {
 }
 
 // globalInputs is what every service's resources depend on besides the
-// service: the lane header and the lanes' names.
+// service: the lane carriers and the lanes' names.
 func globalInputs(cfg *model.Config) string {
 	var b strings.Builder
 	b.WriteString(cfg.LaneHeader)
+	b.WriteByte(0)
+	b.WriteString(laneBaggageKey(cfg))
 	for _, l := range cfg.Lanes {
 		b.WriteByte(0)
 		b.WriteString(l.Name)
@@ -91,6 +93,18 @@ type roleMemo struct {
 	states   map[string]serviceState // its services' states
 	services map[string]memoEntry    // by service key
 	seen     map[string]bool         // services of the current translation
+	// gateway routes' routes, by gateway and route index, and those of
+	// the current translation
+	gatewayRoutes map[string]gatewayRouteEntry
+	seenRoutes    map[string]bool
+}
+
+// gatewayRouteEntry is a gateway route's routes as last built.
+type gatewayRouteEntry struct {
+	builtAt uint64
+	route   model.GatewayRoute
+	service string
+	routes  []*routev3.Route
 }
 
 type memoEntry struct {
@@ -113,7 +127,7 @@ func (m *Memo) role(r model.Role) *roleMemo {
 	defer m.mu.Unlock()
 	rm, ok := m.roles[r]
 	if !ok {
-		rm = &roleMemo{services: map[string]memoEntry{}}
+		rm = &roleMemo{services: map[string]memoEntry{}, gatewayRoutes: map[string]gatewayRouteEntry{}}
 		m.roles[r] = rm
 	}
 	return rm
@@ -122,7 +136,7 @@ func (m *Memo) role(r model.Role) *roleMemo {
 // begin starts a translation of cfg. The caller holds rm.mu until end.
 func (rm *roleMemo) begin(m *Memo, cfg *model.Config) {
 	rm.gen, rm.states = m.observe(cfg)
-	rm.seen = map[string]bool{}
+	rm.seen, rm.seenRoutes = map[string]bool{}, map[string]bool{}
 }
 
 // end forgets the services the translation did not have.
@@ -132,7 +146,12 @@ func (rm *roleMemo) end() {
 			delete(rm.services, key)
 		}
 	}
-	rm.seen, rm.states = nil, nil
+	for key := range rm.gatewayRoutes {
+		if !rm.seenRoutes[key] {
+			delete(rm.gatewayRoutes, key)
+		}
+	}
+	rm.seen, rm.seenRoutes, rm.states = nil, nil, nil
 }
 
 // piece returns s's resources: remembered when s has not changed since
@@ -149,4 +168,22 @@ func (t *translator) piece(s *svc, extra string, build func() piece) piece {
 	p := build()
 	rm.services[s.key] = memoEntry{builtAt: rm.gen, extra: extra, piece: p}
 	return p
+}
+
+// gatewayRouteRoutes returns the routes of gateway route r, the key-th of
+// the gateway's, to s: remembered when neither r nor s changed since they
+// were built, else built and remembered.
+func (t *translator) gatewayRouteRoutes(key string, s *svc, r *model.GatewayRoute, build func() []*routev3.Route) []*routev3.Route {
+	rm := t.memo
+	if rm == nil {
+		return build()
+	}
+	rm.seenRoutes[key] = true
+	e, ok := rm.gatewayRoutes[key]
+	if ok && e.service == s.key && e.builtAt >= rm.states[s.key].changedAt && reflect.DeepEqual(e.route, *r) {
+		return e.routes
+	}
+	routes := build()
+	rm.gatewayRoutes[key] = gatewayRouteEntry{builtAt: rm.gen, route: *r, service: s.key, routes: routes}
+	return routes
 }

@@ -20,6 +20,9 @@ var mutations = []func(c *model.Config, r *rand.Rand){
 	},
 	func(c *model.Config, r *rand.Rand) { // an endpoint moves
 		v := &c.Services[r.IntN(len(c.Services))].Versions[r.IntN(3)]
+		if len(v.Endpoints) == 0 {
+			return
+		}
 		v.Endpoints = append([]model.Endpoint(nil), v.Endpoints...)
 		v.Endpoints[0].Port = uint32(1 + r.IntN(60000))
 	},
@@ -65,9 +68,10 @@ func TestMemoChangesNothing(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	cfg := benchconfig.Generate(30)
 	memo := translators.NewMemo()
-	for step := range 120 {
+	for step := range 200 {
 		cfg = cfg.DeepCopy()
-		mutations[r.IntN(len(mutations))](cfg, r)
+		all := append(mutations[:len(mutations):len(mutations)], routeMutations...)
+		all[r.IntN(len(all))](cfg, r)
 		cfg.Normalize()
 		if err := model.Validate(cfg); err != nil {
 			t.Fatalf("step %d: the mutation broke the configuration: %v", step, err)
@@ -108,5 +112,94 @@ func TestMemoReusesUnchangedServices(t *testing.T) {
 	}
 	if reused != len(first.Clusters)-3 {
 		t.Errorf("%d of %d clusters reused, want all but the changed service's 3", reused, len(first.Clusters))
+	}
+}
+
+// routeMutations change routes, mirrors, endpoints and gateways.
+var routeMutations = []func(c *model.Config, r *rand.Rand){
+	func(c *model.Config, r *rand.Rand) { // a service's route rules change
+		s := &c.Services[r.IntN(len(c.Services))]
+		s.Routes = randomRules(r)
+	},
+	func(c *model.Config, r *rand.Rand) { // a service mirrors, or stops
+		s := &c.Services[r.IntN(len(c.Services))]
+		s.Mirrors = randomMirrors(r)
+	},
+	func(c *model.Config, r *rand.Rand) { // a lane version loses or regains its endpoints
+		v := &c.Services[r.IntN(len(c.Services))].Versions[1+r.IntN(2)]
+		if len(v.Endpoints) > 0 {
+			v.Endpoints = nil
+		} else {
+			v.Endpoints = []model.Endpoint{{Address: fmt.Sprintf("10.200.0.%d", 1+r.IntN(200)), Port: 8080, Weight: 1}}
+		}
+	},
+	func(c *model.Config, r *rand.Rand) { // a gateway route mirrors, changes its action or hostnames
+		g := &c.Gateways[0]
+		gr := &g.Routes[r.IntN(len(g.Routes))]
+		gr.Action = model.RouteAction{Mirrors: randomMirrors(r), Timeout: time.Duration(r.IntN(3)) * time.Second}
+		gr.Hostnames = [][]string{nil, {"a.example.com"}, {"*.example.com", "b.example.com"}}[r.IntN(3)]
+		if r.IntN(2) == 0 {
+			gr.Weights = map[string]model.Weight{"v1": 5000, "v3": 5000}
+		} else {
+			gr.Weights = nil
+		}
+	},
+}
+
+func randomMirrors(r *rand.Rand) []model.Mirror {
+	var out []model.Mirror
+	for _, v := range []string{"v1", "v2", "v3"} {
+		if r.IntN(3) == 0 {
+			out = append(out, model.Mirror{Version: v, Percent: model.Weight(1 + r.IntN(10000))})
+		}
+	}
+	return out
+}
+
+func randomRules(r *rand.Rand) []model.ServiceRoute {
+	matches := []model.RouteMatch{
+		{PathPrefix: "/api"},
+		{Path: "/exact", Method: "GET"},
+		{PathRegex: "/v[0-9]+/.*", Headers: []model.ValueMatch{{Name: "x-tier", Value: "gold"}}},
+		{PathPrefix: "/q", Query: []model.ValueMatch{{Name: "debug", Value: "1"}}},
+		{Method: "POST"},
+	}
+	var out []model.ServiceRoute
+	for range r.IntN(3) {
+		rule := model.ServiceRoute{Matches: []model.RouteMatch{matches[r.IntN(len(matches))]}}
+		switch r.IntN(4) {
+		case 0:
+			rule.Weights = map[string]model.Weight{"v1": 5000, "v2": 5000}
+		case 1:
+			rule.Action.Timeout = time.Second
+		case 2:
+			rule.Action.RequestHeaders = &model.HeaderModifier{Set: []model.NameValue{{Name: "x-route", Value: "1"}}}
+		default:
+			rule.Action.Mirrors = randomMirrors(r)
+		}
+		out = append(out, rule)
+	}
+	return out
+}
+
+// TestMemoReusesUnchangedGatewayRoutes: at the edge, the routes of a
+// gateway route whose route and service did not change are the very same.
+func TestMemoReusesUnchangedGatewayRoutes(t *testing.T) {
+	cfg := benchconfig.Generate(10)
+	memo := translators.NewMemo()
+	first, _ := translators.Translate(cfg, model.RoleEdge, translators.WithMemo(memo))
+	next := cfg.DeepCopy()
+	next.Services[3].Policy.Timeout *= 2
+	second, _ := translators.Translate(next, model.RoleEdge, translators.WithMemo(memo))
+	before, after := first.Routes[0].VirtualHosts[0].Routes, second.Routes[0].VirtualHosts[0].Routes
+	reused := 0
+	for i := range before {
+		if before[i] == after[i] {
+			reused++
+		}
+	}
+	perService := len(before) / 10
+	if reused != len(before)-perService {
+		t.Errorf("%d of %d routes reused, want all but the changed service's %d", reused, len(before), perService)
 	}
 }

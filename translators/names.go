@@ -27,3 +27,18 @@ const SidecarHTTPListener = "sidecar_http"
 
 // GatewayListener names a gateway's listener and its route configuration.
 func GatewayListener(g *model.Gateway) string { return "gateway_" + g.Name }
+
+// GatewayRedirectListener names the plain HTTP listener of a gateway with
+// TLS that redirects to HTTPS, and its route configuration.
+func GatewayRedirectListener(g *model.Gateway) string { return "gateway_" + g.Name + "_redirect" }
+
+// CertificateSecret names the SDS secret of a gateway's certificate. It
+// depends on the certificate's name alone, so that a rotated certificate
+// keeps it: proxies receive a new secret and no new listener.
+func CertificateSecret(c *model.Certificate) string { return "certificate_" + c.Name }
+
+// MirrorCluster names the cluster that copies of requests to a lane
+// version go to: "reviews.default:9080/v2/mirror".
+func MirrorCluster(s *model.Service, v *model.Version) string {
+	return ClusterName(s, v) + mirrorSuffix
+}

@@ -41,7 +41,7 @@ func (t *translator) sidecar() {
 
 func (t *translator) sidecarService(s *svc, hosts hostCounts) piece {
 	var p piece
-	t.versionClusters(s, &p)
+	t.versionClusters(s, &p, mirroredVersions(s, s.Mirrors, routeMirrors(s)))
 	if !s.Protocol.IsHTTP() {
 		p.listeners = []*listenerv3.Listener{t.tcpListener(s)}
 		return p
@@ -51,7 +51,7 @@ func (t *translator) sidecarService(s *svc, hosts hostCounts) piece {
 	p.vhost = &routev3.VirtualHost{
 		Name:                 s.key,
 		Domains:              domains(s, hosts),
-		Routes:               t.serviceRoutes(s, prefixMatch("/"), s.key),
+		Routes:               t.serviceRoutes(s, "/", s.key),
 		TypedPerFilterConfig: t.rateLimitConfig(s),
 	}
 	return p
@@ -114,7 +114,7 @@ func (t *translator) checkDomains(rc *routev3.RouteConfiguration) {
 // weight: a TCP connection carries no lane header.
 func (t *translator) tcpListener(s *svc) *listenerv3.Listener {
 	tp := &tcpproxyv3.TcpProxy{StatPrefix: statName(s.key)}
-	to := splitTargets(s)
+	to := splitTargets(s, s.Weights)
 	if len(to) == 1 {
 		tp.ClusterSpecifier = &tcpproxyv3.TcpProxy_Cluster{Cluster: to[0].cluster}
 	} else {

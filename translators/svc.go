@@ -1,6 +1,10 @@
 package translators
 
-import "github.com/graylane/graylane/model"
+import (
+	"slices"
+
+	"github.com/graylane/graylane/model"
+)
 
 // svc is a service with the names translation needs, computed once.
 type svc struct {
@@ -30,4 +34,42 @@ func (s *svc) versionIndex(name string) int {
 		}
 	}
 	return s.baseline
+}
+
+// mirrorCluster is where copies of requests to version i go: the version's
+// own cluster for the baseline, and for a lane version a cluster of its own
+// without the fallback to the baseline, so that a copy never reaches the
+// baseline, which the original request may have reached already.
+func (s *svc) mirrorCluster(i int) string {
+	if i == s.baseline {
+		return s.clusters[i]
+	}
+	return s.clusters[i] + mirrorSuffix
+}
+
+// mirrorSuffix names a lane version's mirror cluster after its cluster.
+const mirrorSuffix = "/mirror"
+
+// mirroredVersions are the indexes of the lane versions that ms, or the
+// versions named in extra, mirror requests to, in version order.
+func mirroredVersions(s *svc, ms []model.Mirror, extra []string) []int {
+	var out []int
+	for i := range s.Versions {
+		name := s.Versions[i].Name
+		if i != s.baseline && (slices.Contains(extra, name) || slices.ContainsFunc(ms, func(m model.Mirror) bool { return m.Version == name })) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// routeMirrors are the versions s's route rules mirror requests to.
+func routeMirrors(s *svc) []string {
+	var out []string
+	for i := range s.Routes {
+		for _, m := range s.Routes[i].Action.Mirrors {
+			out = append(out, m.Version)
+		}
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -17,6 +18,8 @@ import (
 	"github.com/graylane/graylane/internal/benchconfig"
 	"github.com/graylane/graylane/internal/metrics"
 	"github.com/graylane/graylane/internal/pipeline"
+	"github.com/graylane/graylane/internal/render"
+	"github.com/graylane/graylane/internal/testcert"
 	"github.com/graylane/graylane/internal/xdsserver"
 	"github.com/graylane/graylane/model"
 	"github.com/graylane/graylane/snapshot"
@@ -227,4 +230,32 @@ func heapMiB() float64 {
 	sample := []runtimemetrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	runtimemetrics.Read(sample)
 	return float64(sample[0].Value.Uint64()) / (1 << 20)
+}
+
+func TestDebugSnapshotRedactsPrivateKeys(t *testing.T) {
+	pair := testcert.NewCA("test").Leaf("shop.example.com")
+	cfg := &model.Config{
+		Services: []model.Service{{Name: "web", Port: 80, Versions: []model.Version{{Name: "v1"}}}},
+		Gateways: []model.Gateway{{
+			Name: "public", Port: 443,
+			TLS:    &model.GatewayTLS{Certificates: []model.Certificate{{Name: "shop", Chain: pair.Chain, Key: pair.Key}}},
+			Routes: []model.GatewayRoute{{Service: model.ServiceRef{Name: "web"}}},
+		}},
+	}
+	res, err := pipeline.Build([]*model.Config{cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache := snapshot.NewCache(nil)
+	if _, err := cache.Publish(t.Context(), model.RoleEdge, res.Snapshots[model.RoleEdge]); err != nil {
+		t.Fatal(err)
+	}
+	_, body := get(t, serve(t, &status{}, cache).URL+"/debug/snapshot")
+	keyB64 := base64.StdEncoding.EncodeToString(pair.Key)
+	if strings.Contains(body, keyB64[:40]) || strings.Contains(body, "PRIVATE KEY") {
+		t.Fatalf("/debug/snapshot shows the private key:\n%s", body)
+	}
+	if !strings.Contains(body, base64.StdEncoding.EncodeToString(pair.Chain)[:40]) || !strings.Contains(body, render.RedactedValue) {
+		t.Errorf("/debug/snapshot lacks the secret's chain or the redaction:\n%s", body)
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/graylane/graylane/internal/render"
 	"github.com/graylane/graylane/model"
 	"github.com/graylane/graylane/snapshot"
 	"github.com/graylane/graylane/translators"
@@ -143,7 +144,7 @@ func writeSnapshot(w *bufio.Writer, s *snapshot.Snapshot, kinds []translators.Ki
 }
 
 func writeResource(w io.Writer, name string, m types.Resource) error {
-	b, err := protojson.Marshal(m)
+	b, err := protojson.Marshal(render.Redacted(m))
 	if err != nil {
 		b, _ = json.Marshal(map[string]string{"name": name, "error": err.Error()})
 	}

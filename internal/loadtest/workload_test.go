@@ -62,10 +62,12 @@ func TestChangesUpdateWhatTheySay(t *testing.T) {
 			model.RoleSidecar: {"routes": 1},
 			model.RoleEdge:    {"routes": 1},
 		},
+		// The baseline's endpoints are the fallback of its two lane
+		// versions: all three versions' endpoints change.
 		ChangeEndpoint: {
-			model.RoleGRPC:    {"endpoints": 1},
-			model.RoleSidecar: {"endpoints": 1},
-			model.RoleEdge:    {"endpoints": 1},
+			model.RoleGRPC:    {"endpoints": 3},
+			model.RoleSidecar: {"endpoints": 3},
+			model.RoleEdge:    {"endpoints": 3},
 		},
 		ChangeUnrelated: {
 			model.RoleGRPC:    {"routes": 1},

@@ -45,6 +45,9 @@ type Metrics struct {
 	// LogsDropped counts client event log lines left out past the rate
 	// limit, by message.
 	LogsDropped *prometheus.CounterVec
+	// LaneFallback is 1 while a lane version has no endpoint and its
+	// requests go to the service's baseline, 0 while it has one.
+	LaneFallback *prometheus.GaugeVec
 }
 
 // New creates the metrics in a fresh registry, with Go and process metrics.
@@ -94,11 +97,14 @@ func New() *Metrics {
 		LogsDropped: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "graylane_xds_log_lines_dropped_total", Help: "Client event log lines left out past the rate limit, by message.",
 		}, []string{"message"}),
+		LaneFallback: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "graylane_lane_fallback", Help: "1 while a lane version has no endpoint and its requests go to the baseline, by service and version.",
+		}, []string{"service", "version"}),
 	}
 	m.Registry.MustRegister(
 		m.SnapshotBuilds, m.SnapshotBuildErrors, m.BuildDuration, m.ConfigErrors, m.ConfigValid,
 		m.Resources, m.Clients, m.Pushes, m.Acks, m.Nacks, m.Refusals, m.SlowClients, m.TLSReloads,
-		m.LogsDropped,
+		m.LogsDropped, m.LaneFallback,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
 	return m

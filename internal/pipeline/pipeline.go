@@ -41,6 +41,8 @@ type Pipeline struct {
 	warnings   map[string][]string
 	status     Status
 	ready      chan struct{}
+	// fallbacks holds whether each lane version fell back, as published.
+	fallbacks map[laneVersion]bool
 }
 
 var _ providers.Publisher = (*Pipeline)(nil)
@@ -171,6 +173,7 @@ func (p *Pipeline) rebuild() {
 	}
 	recovering := len(p.status.BuildErrors) > 0
 	p.status.BuildErrors = nil
+	p.recordFallbacks(res.Config)
 	p.status.Config = res.Config.String()
 	p.status.PublishedAt = time.Now()
 	p.served = counts

@@ -28,6 +28,9 @@ type Status struct {
 	// BuildErrors holds the problems of the latest merged configuration,
 	// when it did not validate or build.
 	BuildErrors []string `json:"buildErrors,omitempty"`
+	// LaneFallbacks lists the lane versions served with no endpoint, as
+	// KEY/VERSION: their requests go to the service's baseline.
+	LaneFallbacks []string `json:"laneFallbacks,omitempty"`
 }
 
 // OK reports whether the latest configuration of every source is served
@@ -44,6 +47,7 @@ func (p *Pipeline) Status() Status {
 	s.Rejected = maps.Clone(p.status.Rejected)
 	s.Warnings = maps.Clone(p.status.Warnings)
 	s.BuildErrors = slices.Clone(p.status.BuildErrors)
+	s.LaneFallbacks = slices.Clone(p.status.LaneFallbacks)
 	return s
 }
 

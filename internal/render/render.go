@@ -3,6 +3,7 @@
 package render
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,7 +16,7 @@ import (
 )
 
 // YAML renders resources as YAML, one list per kind in publish order,
-// fields as Envoy's JSON names them.
+// fields as Envoy's JSON names them, private keys redacted.
 func YAML(r *translators.Resources) ([]byte, error) {
 	doc := &yaml.Node{Kind: yaml.MappingNode}
 	var errs []error
@@ -39,15 +40,39 @@ func YAML(r *translators.Resources) ([]byte, error) {
 func plain(msgs []types.Resource) ([]any, error) {
 	out := make([]any, 0, len(msgs))
 	for _, m := range msgs {
-		b, err := protojson.Marshal(m)
+		b, err := protojson.Marshal(Redacted(m))
 		if err != nil {
 			return nil, fmt.Errorf("render %T: %w", m, err)
 		}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
 		var v any
-		if err := json.Unmarshal(b, &v); err != nil {
+		if err := dec.Decode(&v); err != nil {
 			return nil, fmt.Errorf("render %T: %w", m, err)
 		}
-		out = append(out, v)
+		out = append(out, numbers(v))
 	}
 	return out, nil
+}
+
+// numbers replaces JSON numbers with integers where they are whole, so
+// that a million renders as 1000000 rather than 1e+06.
+func numbers(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			v[k] = numbers(e)
+		}
+	case []any:
+		for i, e := range v {
+			v[i] = numbers(e)
+		}
+	case json.Number:
+		if i, err := v.Int64(); err == nil {
+			return i
+		}
+		f, _ := v.Float64()
+		return f
+	}
+	return v
 }

@@ -126,8 +126,17 @@ func toValueMatches(ds []valueMatchDoc) []model.ValueMatch {
 	return out
 }
 
+// toServiceRoute converts a service's route rule; version: V is short for
+// weights: {V: 100} (written with weights, the two are added and the
+// weights no longer make 100).
 func toServiceRoute(d *serviceRouteDoc, t tree) model.ServiceRoute {
 	r := model.ServiceRoute{Weights: toWeights(d.Weights), Action: toAction(&d.actionDoc, t), Origin: t.origin()}
+	if d.Version != "" {
+		if r.Weights == nil {
+			r.Weights = map[string]model.Weight{}
+		}
+		r.Weights[d.Version] += model.WeightFull
+	}
 	if d.Match != nil {
 		r.Matches = []model.RouteMatch{toMatch(d.Match)}
 	}
