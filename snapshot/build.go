@@ -68,11 +68,11 @@ func (b *Builder) Build(res *translators.Resources) (*Snapshot, error) {
 	return snap, nil
 }
 
-// groupsOf splits a translation into groups: its pieces, or else each
-// resource alone.
+// groupsOf splits a translation into groups: its pieces when it has them
+// alone (translators.PiecesOnly), or else each resource of its lists.
 func groupsOf(res *translators.Resources) map[string]*group {
 	out := map[string]*group{}
-	if len(res.Pieces) > 0 {
+	if len(res.Pieces) > 0 && res.Lists.Empty() {
 		for _, p := range res.Pieces {
 			g := &group{key: p.Key, ident: p}
 			for _, k := range translators.Kinds() {

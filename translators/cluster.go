@@ -23,28 +23,23 @@ const httpProtocolOptionsKey = "envoy.extensions.upstreams.http.v3.HttpProtocolO
 // s into p: a lane version's endpoints fall back to the baseline's. The
 // lane versions at the indexes mirrored also get a mirror cluster, with
 // their own endpoints only.
-func (t *translator) versionClusters(s *svc, p *piece, mirrored []int) {
+func (t *translator) versionClusters(s *svc, p *Piece, mirrored []int) {
 	cb, od := circuitBreakers(s.Policy.CircuitBreaker), outlierDetection(s.Policy.OutlierDetection)
 	eps := newServiceEndpoints(s, t.shared.lanePolicy)
 	for i := range s.Versions {
 		name := s.clusters[i]
-		p.clusters = append(p.clusters, t.cluster(s, name, cb, od))
-		p.endpoints = append(p.endpoints, eps.loadAssignment(name, i))
+		p.Clusters = append(p.Clusters, t.cluster(s, name, cb, od))
+		p.Endpoints = append(p.Endpoints, eps.loadAssignment(name, i))
 	}
 	for _, i := range mirrored {
 		name := s.mirrorCluster(i)
-		p.clusters = append(p.clusters, t.cluster(s, name, cb, od))
-		p.endpoints = append(p.endpoints, &endpointv3.ClusterLoadAssignment{ClusterName: name, Endpoints: eps.own(i)})
+		p.Clusters = append(p.Clusters, t.cluster(s, name, cb, od))
+		p.Endpoints = append(p.Endpoints, &endpointv3.ClusterLoadAssignment{ClusterName: name, Endpoints: eps.own(i)})
 	}
 }
 
-// add appends a service's piece to the output.
-func (t *translator) add(p piece) {
-	t.out.Clusters = append(t.out.Clusters, p.clusters...)
-	t.out.Endpoints = append(t.out.Endpoints, p.endpoints...)
-	t.out.Listeners = append(t.out.Listeners, p.listeners...)
-	t.out.Routes = append(t.out.Routes, p.routes...)
-}
+// add adds a piece to the output.
+func (t *translator) add(p *Piece) { t.out.Pieces = append(t.out.Pieces, p) }
 
 // cluster is one version's cluster; its versions share cb and od.
 func (t *translator) cluster(s *svc, name string, cb *clusterv3.CircuitBreakers, od *clusterv3.OutlierDetection) *clusterv3.Cluster {

@@ -51,10 +51,10 @@ func (t *translator) edge() {
 
 // edgeService is a service's clusters at the edge, with mirror clusters
 // for its own mirrors and for the versions gateway routes mirror to.
-func (t *translator) edgeService(s *svc, mirrored []string) piece {
-	return t.piece(s, strings.Join(mirrored, ","), func() piece {
-		var p piece
-		t.versionClusters(s, &p, mirroredVersions(s, s.Mirrors, mirrored))
+func (t *translator) edgeService(s *svc, mirrored []string) *Piece {
+	return t.piece(s, strings.Join(mirrored, ","), func() *Piece {
+		p := &Piece{Key: s.key}
+		t.versionClusters(s, p, mirroredVersions(s, s.Mirrors, mirrored))
 		return p
 	})
 }

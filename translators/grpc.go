@@ -12,21 +12,21 @@ import (
 func (t *translator) grpc() {
 	for _, s := range t.services {
 		if s.Protocol.IsHTTP() {
-			t.add(t.piece(s, "", func() piece { return t.grpcService(s) }))
+			t.add(t.piece(s, "", func() *Piece { return t.grpcService(s) }))
 		}
 	}
 }
 
-func (t *translator) grpcService(s *svc) piece {
-	var p piece
-	t.versionClusters(s, &p, nil) // proxyless gRPC clients do not mirror
+func (t *translator) grpcService(s *svc) *Piece {
+	p := &Piece{Key: s.key}
+	t.versionClusters(s, p, nil) // proxyless gRPC clients do not mirror
 	key := s.key
 	m := t.hcm(key, key, []*hcmv3.HttpFilter{t.shared.router})
-	p.listeners = []*listenerv3.Listener{{
+	p.Listeners = []*listenerv3.Listener{{
 		Name:        key,
 		ApiListener: &listenerv3.ApiListener{ApiListener: t.anyOf(m)},
 	}}
-	p.routes = []*routev3.RouteConfiguration{{
+	p.Routes = []*routev3.RouteConfiguration{{
 		Name: key,
 		VirtualHosts: []*routev3.VirtualHost{{
 			Name:    key,

@@ -33,23 +33,30 @@ type Kind struct {
 
 	of   func(*Lists) []types.Resource
 	sort func(*Lists)
+	add  func(dst, src *Lists)
 }
 
 // kinds are in the order a new configuration reaches clients, make before
 // break: what a resource refers to arrives before it.
 var kinds = []Kind{
 	{Type: types.Cluster, URL: resourcev3.ClusterType, Name: "clusters", Noun: "cluster", RemoveLast: true,
-		of: func(r *Lists) []types.Resource { return resources(r.Clusters) }, sort: func(r *Lists) { sortByName(r.Clusters) }},
+		of: func(r *Lists) []types.Resource { return resources(r.Clusters) }, sort: func(r *Lists) { sortByName(r.Clusters) },
+		add: func(d, s *Lists) { d.Clusters = append(d.Clusters, s.Clusters...) }},
 	{Type: types.Endpoint, URL: resourcev3.EndpointType, Name: "endpoints", Noun: "endpoints", Referenced: true, RemoveLast: true,
-		of: func(r *Lists) []types.Resource { return resources(r.Endpoints) }, sort: func(r *Lists) { sortBy(r.Endpoints, (*endpointv3.ClusterLoadAssignment).GetClusterName) }},
+		of: func(r *Lists) []types.Resource { return resources(r.Endpoints) }, sort: func(r *Lists) { sortBy(r.Endpoints, (*endpointv3.ClusterLoadAssignment).GetClusterName) },
+		add: func(d, s *Lists) { d.Endpoints = append(d.Endpoints, s.Endpoints...) }},
 	{Type: types.Secret, URL: resourcev3.SecretType, Name: "secrets", Noun: "secret", Referenced: true, RemoveLast: true,
-		of: func(r *Lists) []types.Resource { return resources(r.Secrets) }, sort: func(r *Lists) { sortByName(r.Secrets) }},
+		of: func(r *Lists) []types.Resource { return resources(r.Secrets) }, sort: func(r *Lists) { sortByName(r.Secrets) },
+		add: func(d, s *Lists) { d.Secrets = append(d.Secrets, s.Secrets...) }},
 	{Type: types.ExtensionConfig, URL: resourcev3.ExtensionConfigType, Name: "extension_configs", Noun: "extension config", Referenced: true, RemoveLast: true,
-		of: func(r *Lists) []types.Resource { return resources(r.ExtensionConfigs) }, sort: func(r *Lists) { sortByName(r.ExtensionConfigs) }},
+		of: func(r *Lists) []types.Resource { return resources(r.ExtensionConfigs) }, sort: func(r *Lists) { sortByName(r.ExtensionConfigs) },
+		add: func(d, s *Lists) { d.ExtensionConfigs = append(d.ExtensionConfigs, s.ExtensionConfigs...) }},
 	{Type: types.Listener, URL: resourcev3.ListenerType, Name: "listeners", Noun: "listener",
-		of: func(r *Lists) []types.Resource { return resources(r.Listeners) }, sort: func(r *Lists) { sortByName(r.Listeners) }},
+		of: func(r *Lists) []types.Resource { return resources(r.Listeners) }, sort: func(r *Lists) { sortByName(r.Listeners) },
+		add: func(d, s *Lists) { d.Listeners = append(d.Listeners, s.Listeners...) }},
 	{Type: types.Route, URL: resourcev3.RouteType, Name: "routes", Noun: "route configuration", Referenced: true,
-		of: func(r *Lists) []types.Resource { return resources(r.Routes) }, sort: func(r *Lists) { sortByName(r.Routes) }},
+		of: func(r *Lists) []types.Resource { return resources(r.Routes) }, sort: func(r *Lists) { sortByName(r.Routes) },
+		add: func(d, s *Lists) { d.Routes = append(d.Routes, s.Routes...) }},
 }
 
 // Kinds lists the kinds Graylane serves, in the order a new configuration
@@ -78,6 +85,23 @@ func KindName(typeURL string) string {
 
 // Of returns the resources of a kind.
 func (l *Lists) Of(k Kind) []types.Resource { return k.of(l) }
+
+// append adds src's resources to l's.
+func (l *Lists) append(src *Lists) {
+	for _, k := range kinds {
+		k.add(l, src)
+	}
+}
+
+// Empty reports whether l holds no resource.
+func (l *Lists) Empty() bool {
+	for _, k := range kinds {
+		if len(k.of(l)) > 0 {
+			return false
+		}
+	}
+	return true
+}
 
 // sort orders every list by resource name.
 func (r *Lists) sort() {

@@ -5,9 +5,6 @@ import (
 	"strings"
 	"sync"
 
-	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
-	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
-	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 
 	"github.com/graylane/graylane/model"
@@ -110,16 +107,7 @@ type gatewayRouteEntry struct {
 type memoEntry struct {
 	builtAt uint64 // generation it was built at
 	extra   string // inputs from outside the service
-	piece   piece
-}
-
-// piece is what one service contributes to a role's resources.
-type piece struct {
-	clusters  []*clusterv3.Cluster
-	endpoints []*endpointv3.ClusterLoadAssignment
-	listeners []*listenerv3.Listener
-	routes    []*routev3.RouteConfiguration
-	vhost     *routev3.VirtualHost
+	piece   *Piece
 }
 
 func (m *Memo) role(r model.Role) *roleMemo {
@@ -156,7 +144,7 @@ func (rm *roleMemo) end() {
 
 // piece returns s's resources: remembered when s has not changed since
 // they were built and extra is as then, else built and remembered.
-func (t *translator) piece(s *svc, extra string, build func() piece) piece {
+func (t *translator) piece(s *svc, extra string, build func() *Piece) *Piece {
 	rm := t.memo
 	if rm == nil {
 		return build()

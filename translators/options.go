@@ -18,6 +18,7 @@ type EdgeFilters interface {
 type Option func(*options)
 
 type options struct {
+	piecesOnly  bool
 	edgeFilters EdgeFilters
 	memo        *Memo
 }
@@ -32,3 +33,7 @@ func newOptions(opts []Option) options {
 
 // WithEdgeFilters installs filters before the router of every edge listener.
 func WithEdgeFilters(f EdgeFilters) Option { return func(o *options) { o.edgeFilters = f } }
+
+// PiecesOnly makes Translate return the pieces alone, without listing every
+// resource by kind: what the snapshot layer's Builder needs, and cheaper.
+func PiecesOnly() Option { return func(o *options) { o.piecesOnly = true } }

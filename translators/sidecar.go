@@ -26,7 +26,7 @@ func (t *translator) sidecar() {
 		// A service's host names depend on its name's other ports and
 		// namespaces.
 		extra := strconv.Itoa(hosts.ports[s.Host()]) + "/" + strconv.Itoa(hosts.namespaces[s.Name])
-		p := t.piece(s, extra, func() piece { return t.sidecarService(s, hosts) })
+		p := t.piece(s, extra, func() *Piece { return t.sidecarService(s, hosts) })
 		t.add(p)
 		if p.vhost != nil {
 			http = append(http, s)
@@ -39,11 +39,11 @@ func (t *translator) sidecar() {
 	t.checkDomains(rc)
 }
 
-func (t *translator) sidecarService(s *svc, hosts hostCounts) piece {
-	var p piece
-	t.versionClusters(s, &p, mirroredVersions(s, s.Mirrors, routeMirrors(s)))
+func (t *translator) sidecarService(s *svc, hosts hostCounts) *Piece {
+	p := &Piece{Key: s.key}
+	t.versionClusters(s, p, mirroredVersions(s, s.Mirrors, routeMirrors(s)))
 	if !s.Protocol.IsHTTP() {
-		p.listeners = []*listenerv3.Listener{t.tcpListener(s)}
+		p.Listeners = []*listenerv3.Listener{t.tcpListener(s)}
 		return p
 	}
 	// The rate limit sits on the virtual host: one bucket per service,

@@ -32,6 +32,8 @@ type Piece struct {
 	// name.
 	Key string
 	Lists
+	// vhost is a sidecar service's virtual host.
+	vhost *routev3.VirtualHost
 }
 
 // Lists are resources by kind.
@@ -71,9 +73,45 @@ func Translate(cfg *model.Config, role model.Role, opts ...Option) (*Resources, 
 	if err := errors.Join(t.errs...); err != nil {
 		return nil, fmt.Errorf("translate %s: %w", role, err)
 	}
-	t.out.sort()
+	t.assemble()
 	return &t.out, nil
 }
+
+// assemble makes the resources built outside any piece (what aggregates
+// services: the sidecar's listener, a gateway's) a piece of their own,
+// then, unless the caller wants pieces only, lists every resource by kind
+// and sorts them.
+func (t *translator) assemble() {
+	if aggregate := t.out.Lists; !aggregate.Empty() {
+		t.out.Pieces = append(t.out.Pieces, &Piece{Key: aggregatePiece, Lists: aggregate})
+		t.out.Lists = Lists{}
+	}
+	if t.opts.piecesOnly {
+		return
+	}
+	for _, p := range t.out.Pieces {
+		t.out.Lists.append(&p.Lists)
+	}
+	t.out.sort()
+}
+
+// Listed returns the resources with every list filled and sorted: r
+// itself when it has lists, else a copy listing its pieces' resources.
+func (r *Resources) Listed() *Resources {
+	if !r.Lists.Empty() || len(r.Pieces) == 0 {
+		return r
+	}
+	out := &Resources{Pieces: r.Pieces}
+	for _, p := range r.Pieces {
+		out.Lists.append(&p.Lists)
+	}
+	out.sort()
+	return out
+}
+
+// aggregatePiece is the key of the piece of resources that aggregate
+// services.
+const aggregatePiece = "\x00aggregate"
 
 // translator holds one translation's state; it lives for one call.
 type translator struct {

@@ -32,7 +32,7 @@ func newRenderCommand() *cobra.Command {
 				}
 				return ErrReported
 			}
-			out, err := render.YAML(res.Resources[r])
+			out, err := render.YAML(res.Resources[r].Listed())
 			if err != nil {
 				return err
 			}

@@ -126,7 +126,7 @@ func TestRemoteModuleIsServedWithItsHash(t *testing.T) {
 	}
 
 	// The edge's extension config points Envoy at the URL with the hash.
-	ext := build(t, config(1000, false), src).Resources[model.RoleEdge].ExtensionConfigs[0]
+	ext := build(t, config(1000, false), src).Resources[model.RoleEdge].Listed().ExtensionConfigs[0]
 	var w wasmfilterv3.Wasm
 	if err := ext.GetTypedConfig().UnmarshalTo(&w); err != nil {
 		t.Fatal(err)

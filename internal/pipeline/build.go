@@ -54,7 +54,7 @@ func (b *builder) build(parts []*model.Config, opts []translators.Option) (*Resu
 	res := make([]*translators.Resources, len(roles))
 	snaps := make([]*snapshot.Snapshot, len(roles))
 	errs := make([]error, len(roles))
-	opts = append(opts[:len(opts):len(opts)], translators.WithMemo(b.memo))
+	opts = append(opts[:len(opts):len(opts)], translators.WithMemo(b.memo), translators.PiecesOnly())
 	var wg sync.WaitGroup
 	for i, role := range roles {
 		wg.Add(1)
