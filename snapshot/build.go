@@ -2,7 +2,6 @@ package snapshot
 
 import (
 	"errors"
-	"fmt"
 	"runtime"
 	"sync"
 
@@ -167,8 +166,3 @@ func parallel(n int, f func(int)) {
 }
 
 func typeName(r types.Resource) string { return string(r.ProtoReflect().Descriptor().Name()) }
-
-// errGeneratedTwice reports two groups that produced the same name.
-func errGeneratedTwice(k translators.Kind, name string) error {
-	return fmt.Errorf("%s %q: generated twice", k.Noun, name)
-}

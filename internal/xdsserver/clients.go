@@ -75,17 +75,6 @@ func (c *clients) open(id int64, delta bool, node *corev3.Node, role model.Role,
 	return true
 }
 
-// role returns a stream's role.
-func (c *clients) role(id int64) (model.Role, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	s, ok := c.streams[id]
-	if !ok {
-		return "", false
-	}
-	return s.Role, true
-}
-
 // close forgets a stream and returns what was known of it.
 func (c *clients) close(id int64) *ClientStatus {
 	c.mu.Lock()
