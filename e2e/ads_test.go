@@ -115,7 +115,7 @@ func (c *sotwClient) ack(r *discoveryv3.DiscoveryResponse) {
 // wildcard subscriptions does, and returns the first response of each.
 func (c *sotwClient) subscribeAll() map[string]*discoveryv3.DiscoveryResponse {
 	c.t.Helper()
-	types := []string{resourcev3.ClusterType, resourcev3.EndpointType, resourcev3.ListenerType, resourcev3.RouteType}
+	types := []string{resourcev3.ClusterType, resourcev3.EndpointType, resourcev3.ListenerType, resourcev3.ScopedRouteType, resourcev3.RouteType}
 	for _, typ := range types {
 		c.send(&discoveryv3.DiscoveryRequest{TypeUrl: typ})
 	}

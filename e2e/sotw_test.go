@@ -39,11 +39,11 @@ func TestSotwPushesMakeBeforeBreak(t *testing.T) {
 	c.subscribeAll()
 
 	e.write("graylane.yaml", baseConfig+extraServices)
-	if got, want := c.typeOrder(4), []string{"clusters", "endpoints", "listeners", "routes"}; !slices.Equal(got, want) {
+	if got, want := c.typeOrder(5), []string{"clusters", "endpoints", "listeners", "scoped_routes", "routes"}; !slices.Equal(got, want) {
 		t.Errorf("adding services pushed %v, want %v", got, want)
 	}
 	e.write("graylane.yaml", baseConfig)
-	if got, want := c.typeOrder(3), []string{"listeners", "routes", "clusters"}; !slices.Equal(got, want) {
+	if got, want := c.typeOrder(3), []string{"listeners", "scoped_routes", "clusters"}; !slices.Equal(got, want) {
 		t.Errorf("removing services pushed %v, want %v: clusters must outlive the routes to them", got, want)
 	}
 	select { // a state-of-the-world client learns from the clusters that their endpoints are gone

@@ -73,10 +73,14 @@ func (c *Cache) Publish(_ context.Context, role model.Role, next *Snapshot) (boo
 	kinds := translators.Kinds()
 	changed := false
 	for _, k := range kinds {
-		kc := c.kind(role, k)
-		changed = kc.upsert(next.set(k.Type), changes[k.Type].upserted) || changed
-		if !k.RemoveLast {
-			changed = kc.remove(changes[k.Type].removed) || changed
+		kc, ch := c.kind(role, k), changes[k.Type]
+		switch {
+		case k.FullStateInSotw && len(ch.upserted)+len(ch.removed) > 0:
+			changed = kc.replace(next.set(k.Type), ch.removed) || changed
+		case k.RemoveLast:
+			changed = kc.upsert(next.set(k.Type), ch.upserted) || changed
+		default:
+			changed = kc.apply(kc.resources(next.set(k.Type), ch.upserted), ch.removed) || changed
 		}
 	}
 	for _, k := range kinds {

@@ -125,16 +125,17 @@ func TestPublishIsMakeBeforeBreak(t *testing.T) {
 	cl.watch(k["clusters"].URL, "")
 	cl.watch(k["listeners"].URL, "")
 	cl.watch(k["endpoints"].URL, "", "a.default:80/v1", "a.default:80/v2", "b.default:80/v1")
-	cl.watch(k["routes"].URL, "", translators.SidecarHTTPListener)
-	for range 4 {
+	cl.watch(k["scoped_routes"].URL, "")
+	cl.watch(k["routes"].URL, "", translators.SidecarRouteConfig("a.default:80"), translators.SidecarRouteConfig("b.default:80"))
+	for range 5 {
 		cl.recv()
 	}
 	publish(t, c, model.RoleSidecar, big)
-	if got, want := cl.order(3), []string{"clusters", "endpoints", "routes"}; !slices.Equal(got, want) {
+	if got, want := cl.order(4), []string{"clusters", "endpoints", "scoped_routes", "routes"}; !slices.Equal(got, want) {
 		t.Errorf("adding a service pushed %v, want %v", got, want)
 	}
 	publish(t, c, model.RoleSidecar, small)
-	if got, want := cl.order(2), []string{"routes", "clusters"}; !slices.Equal(got, want) {
+	if got, want := cl.order(2), []string{"scoped_routes", "clusters"}; !slices.Equal(got, want) {
 		t.Errorf("removing a service pushed %v, want %v: clusters outlive the routes to them", got, want)
 	}
 	cl.quiet("removing endpoints, which state-of-the-world clients learn from the clusters")

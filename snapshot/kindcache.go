@@ -52,26 +52,44 @@ func newKindCache(k translators.Kind, logger log.Logger) *kindCache {
 // upsert gives the LinearCache the named resources of next, new or
 // changed; it reports whether there were any.
 func (kc *kindCache) upsert(next *set, names []string) bool {
-	if len(names) == 0 {
-		return false
-	}
-	resources := make(map[string]types.Resource, len(names))
-	versions := make(map[string]string, len(names))
-	for _, name := range names {
-		e, _ := next.get(name)
-		resources[name], versions[name] = e.resource, e.version
-	}
-	return kc.apply(resources, versions, nil)
+	return kc.apply(kc.resources(next, names), nil)
 }
 
 // remove takes the named resources out.
 func (kc *kindCache) remove(names []string) bool {
-	return kc.apply(nil, nil, names)
+	return kc.apply(upserts{}, names)
+}
+
+// replace gives the LinearCache every resource of next again, and takes
+// removed out, in one update: state-of-the-world clients of a kind that
+// Envoy takes whole are sent the whole set.
+func (kc *kindCache) replace(next *set, removed []string) bool {
+	var all []string
+	next.each(func(name string, _ *entry) { all = append(all, name) })
+	return kc.apply(kc.resources(next, all), removed)
+}
+
+// upserts are resources to give the LinearCache, with their content
+// versions.
+type upserts struct {
+	resources map[string]types.Resource
+	versions  map[string]string
+}
+
+// resources are the named resources of next.
+func (kc *kindCache) resources(next *set, names []string) upserts {
+	u := upserts{resources: make(map[string]types.Resource, len(names)), versions: make(map[string]string, len(names))}
+	for _, name := range names {
+		e, _ := next.get(name)
+		u.resources[name], u.versions[name] = e.resource, e.version
+	}
+	return u
 }
 
 // apply updates the LinearCache, which answers the watches of what
 // changed, then the parked watches that subscribe to it.
-func (kc *kindCache) apply(upsert map[string]types.Resource, versions map[string]string, gone []string) bool {
+func (kc *kindCache) apply(u upserts, gone []string) bool {
+	upsert, versions := u.resources, u.versions
 	if len(upsert)+len(gone) == 0 {
 		return false
 	}

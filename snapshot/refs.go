@@ -34,6 +34,8 @@ func referencesOf(r types.Resource) (references, error) {
 		err = refs.listener(m)
 	case *routev3.RouteConfiguration:
 		refs.routeConfig(m)
+	case *routev3.ScopedRouteConfiguration:
+		refs.add(types.Route, m.GetRouteConfigurationName())
 	}
 	return refs, err
 }

@@ -183,7 +183,7 @@ func (t *translator) edgeHCM(g *model.Gateway, name string, services []*svc) *hc
 		extra = filters
 		t.out.ExtensionConfigs = append(t.out.ExtensionConfigs, ecds...)
 	}
-	m := t.hcm(name, name, t.envoyFilters(services, extra...))
+	m := t.hcm(name, name, t.envoyFilters(anyRateLimit(services), extra...))
 	edgeSettings(m)
 	return m
 }

@@ -33,6 +33,30 @@ func (t *translator) hcm(statPrefix, routeConfig string, filters []*hcmv3.HttpFi
 	}
 }
 
+// scopedHCM is an HTTP connection manager that picks a route
+// configuration by the request's Host (its :authority), among the scoped
+// routes SRDS delivers; a scope's key is a whole Host value.
+func (t *translator) scopedHCM(name string, filters []*hcmv3.HttpFilter) *hcmv3.HttpConnectionManager {
+	return &hcmv3.HttpConnectionManager{
+		StatPrefix: name,
+		CodecType:  hcmv3.HttpConnectionManager_AUTO,
+		RouteSpecifier: &hcmv3.HttpConnectionManager_ScopedRoutes{ScopedRoutes: &hcmv3.ScopedRoutes{
+			Name: name,
+			ScopeKeyBuilder: &hcmv3.ScopedRoutes_ScopeKeyBuilder{Fragments: []*hcmv3.ScopedRoutes_ScopeKeyBuilder_FragmentBuilder{{
+				Type: &hcmv3.ScopedRoutes_ScopeKeyBuilder_FragmentBuilder_HeaderValueExtractor_{
+					HeaderValueExtractor: &hcmv3.ScopedRoutes_ScopeKeyBuilder_FragmentBuilder_HeaderValueExtractor{
+						Name:        ":authority",
+						ExtractType: &hcmv3.ScopedRoutes_ScopeKeyBuilder_FragmentBuilder_HeaderValueExtractor_Index{Index: 0},
+					},
+				},
+			}}},
+			RdsConfigSource: t.shared.ads,
+			ConfigSpecifier: &hcmv3.ScopedRoutes_ScopedRds{ScopedRds: &hcmv3.ScopedRds{ScopedRdsConfigSource: t.shared.ads}},
+		}},
+		HttpFilters: filters,
+	}
+}
+
 // rateLimitFilter is installed, with no bucket of its own, when some
 // service's routes carry a rate limit.
 func (t *translator) rateLimitFilter() *hcmv3.HttpFilter {
@@ -72,16 +96,23 @@ func localRateLimit(key string, rl *model.RateLimit) *localratelimitv3.LocalRate
 }
 
 // envoyFilters is the filter chain of an Envoy listener: extra filters, the
-// rate limit filter when some service needs it, then the router.
-func (t *translator) envoyFilters(services []*svc, extra ...*hcmv3.HttpFilter) []*hcmv3.HttpFilter {
+// rate limit filter when a service needs it, then the router.
+func (t *translator) envoyFilters(rateLimit bool, extra ...*hcmv3.HttpFilter) []*hcmv3.HttpFilter {
 	filters := extra
-	for _, s := range services {
-		if s.Policy.RateLimit != nil {
-			filters = append(filters, t.shared.rateLimitHTTP)
-			break
-		}
+	if rateLimit {
+		filters = append(filters, t.shared.rateLimitHTTP)
 	}
 	return append(filters, t.shared.router)
+}
+
+// anyRateLimit reports whether a service has a rate limit.
+func anyRateLimit(services []*svc) bool {
+	for _, s := range services {
+		if s.Policy.RateLimit != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // httpListener is an Envoy listener on ip:port running m.

@@ -30,6 +30,12 @@ type Kind struct {
 	// RemoveLast is set for kinds that resources of later kinds refer to:
 	// a removal of one of them waits until those no longer do.
 	RemoveLast bool
+	// FullStateInSotw is set for kinds that Envoy takes, over
+	// state-of-the-world xDS, as the whole set in every response, though
+	// the protocol lets a server send only what changed: a scope a
+	// response leaves out is removed (SRDS). Every resource of such a kind
+	// is sent again when one changes.
+	FullStateInSotw bool
 
 	of   func(*Lists) []types.Resource
 	sort func(*Lists)
@@ -54,6 +60,10 @@ var kinds = []Kind{
 	{Type: types.Listener, URL: resourcev3.ListenerType, Name: "listeners", Noun: "listener",
 		of: func(r *Lists) []types.Resource { return resources(r.Listeners) }, sort: func(r *Lists) { sortByName(r.Listeners) },
 		add: func(d, s *Lists) { d.Listeners = append(d.Listeners, s.Listeners...) }},
+	{Type: types.ScopedRoute, URL: resourcev3.ScopedRouteType, Name: "scoped_routes", Noun: "scoped route configuration",
+		FullStateInSotw: true,
+		of:              func(r *Lists) []types.Resource { return resources(r.ScopedRoutes) }, sort: func(r *Lists) { sortByName(r.ScopedRoutes) },
+		add: func(d, s *Lists) { d.ScopedRoutes = append(d.ScopedRoutes, s.ScopedRoutes...) }},
 	{Type: types.Route, URL: resourcev3.RouteType, Name: "routes", Noun: "route configuration", Referenced: true,
 		of: func(r *Lists) []types.Resource { return resources(r.Routes) }, sort: func(r *Lists) { sortByName(r.Routes) },
 		add: func(d, s *Lists) { d.Routes = append(d.Routes, s.Routes...) }},

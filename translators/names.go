@@ -22,8 +22,14 @@ func statName(name string) string {
 }
 
 // SidecarHTTPListener names the sidecar's outbound HTTP listener and its
-// route configuration.
+// scoped routes.
 const SidecarHTTPListener = "sidecar_http"
+
+// SidecarRouteConfig names a service's route configuration on sidecars:
+// "sidecar_http/reviews.default:9080". Its scopes are named after the Host
+// values that reach it: "sidecar_http/reviews.default:9080",
+// "sidecar_http/reviews".
+func SidecarRouteConfig(key string) string { return SidecarHTTPListener + "/" + key }
 
 // GatewayListener names a gateway's listener and its route configuration.
 func GatewayListener(g *model.Gateway) string { return "gateway_" + g.Name }

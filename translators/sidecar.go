@@ -1,7 +1,6 @@
 package translators
 
 import (
-	"fmt"
 	"slices"
 	"strconv"
 
@@ -18,25 +17,24 @@ const sidecarAddress = "127.0.0.1"
 // sidecar serves Envoy sidecars: one outbound HTTP listener that routes by
 // Host to every HTTP or gRPC service, and one TCP listener per TCP service
 // on the service's port.
+//
+// The HTTP listener picks a service's route configuration by the Host
+// header, through scoped routes (SRDS): each service has a route
+// configuration of its own, and a scope per Host value that reaches it. A
+// change to one service then sends sidecars that service's routes alone,
+// not the routes of every service.
 func (t *translator) sidecar() {
-	var http []*svc
-	rc := &routev3.RouteConfiguration{Name: SidecarHTTPListener}
+	rateLimit := false
 	hosts := t.hostCounts()
 	for _, s := range t.services {
 		// A service's host names depend on its name's other ports and
 		// namespaces.
 		extra := strconv.Itoa(hosts.ports[s.Host()]) + "/" + strconv.Itoa(hosts.namespaces[s.Name])
-		p := t.piece(s, extra, func() *Piece { return t.sidecarService(s, hosts) })
-		t.add(p)
-		if p.vhost != nil {
-			http = append(http, s)
-			rc.VirtualHosts = append(rc.VirtualHosts, p.vhost)
-		}
+		t.add(t.piece(s, extra, func() *Piece { return t.sidecarService(s, hosts) }))
+		rateLimit = rateLimit || s.Protocol.IsHTTP() && s.Policy.RateLimit != nil
 	}
-	m := t.hcm(SidecarHTTPListener, SidecarHTTPListener, t.envoyFilters(http))
+	m := t.scopedHCM(SidecarHTTPListener, t.envoyFilters(rateLimit))
 	t.out.Listeners = append(t.out.Listeners, t.httpListener(SidecarHTTPListener, sidecarAddress, t.cfg.SidecarPort, m))
-	t.out.Routes = append(t.out.Routes, rc)
-	t.checkDomains(rc)
 }
 
 func (t *translator) sidecarService(s *svc, hosts hostCounts) *Piece {
@@ -48,11 +46,19 @@ func (t *translator) sidecarService(s *svc, hosts hostCounts) *Piece {
 	}
 	// The rate limit sits on the virtual host: one bucket per service,
 	// whichever lane route a request takes.
-	p.vhost = &routev3.VirtualHost{
+	name := SidecarRouteConfig(s.key)
+	p.Routes = []*routev3.RouteConfiguration{{Name: name, VirtualHosts: []*routev3.VirtualHost{{
 		Name:                 s.key,
-		Domains:              domains(s, hosts),
+		Domains:              []string{"*"},
 		Routes:               t.serviceRoutes(s, "/", s.key),
 		TypedPerFilterConfig: t.rateLimitConfig(s),
+	}}}}
+	for _, host := range domains(s, hosts) {
+		p.ScopedRoutes = append(p.ScopedRoutes, &routev3.ScopedRouteConfiguration{
+			Name:                   SidecarHTTPListener + "/" + host,
+			RouteConfigurationName: name,
+			Key:                    &routev3.ScopedRouteConfiguration_Key{Fragments: []*routev3.ScopedRouteConfiguration_Key_Fragment{{Type: &routev3.ScopedRouteConfiguration_Key_Fragment_StringKey{StringKey: host}}}},
+		})
 	}
 	return p
 }
@@ -95,19 +101,6 @@ func (t *translator) hostCounts() hostCounts {
 		}
 	}
 	return h
-}
-
-// checkDomains guards Envoy's rule that a domain belongs to one virtual host.
-func (t *translator) checkDomains(rc *routev3.RouteConfiguration) {
-	owner := make(map[string]string, 8*len(rc.VirtualHosts))
-	for _, vh := range rc.VirtualHosts {
-		for _, d := range vh.Domains {
-			if other, dup := owner[d]; dup {
-				t.fail(fmt.Errorf("domain %q of %s is also a domain of %s", d, vh.Name, other))
-			}
-			owner[d] = vh.Name
-		}
-	}
 }
 
 // tcpListener proxies a TCP service's port to its versions, split by

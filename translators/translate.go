@@ -32,8 +32,6 @@ type Piece struct {
 	// name.
 	Key string
 	Lists
-	// vhost is a sidecar service's virtual host.
-	vhost *routev3.VirtualHost
 }
 
 // Lists are resources by kind.
@@ -42,6 +40,8 @@ type Lists struct {
 	Endpoints []*endpointv3.ClusterLoadAssignment
 	Listeners []*listenerv3.Listener
 	Routes    []*routev3.RouteConfiguration
+	// ScopedRoutes pick a sidecar's route configuration by Host (SRDS).
+	ScopedRoutes []*routev3.ScopedRouteConfiguration
 	// Secrets are served by SDS (the edge's certificates).
 	Secrets []*tlsv3.Secret
 	// ExtensionConfigs are served by ECDS (the edge's lane filter).

@@ -39,8 +39,9 @@ type behaviour struct {
 //   - a proxyless gRPC client asks for the listener it dials, then follows
 //     it to its route configuration, the route configuration to clusters
 //     and the clusters to endpoints, each by name;
-//   - an Envoy sidecar asks for every cluster and listener, and follows
-//     them to endpoints and route configurations by name;
+//   - an Envoy sidecar asks for every cluster, listener and scoped route
+//     configuration, and follows them to endpoints and route
+//     configurations by name;
 //   - an edge Envoy does the same, and follows its listeners to the lane
 //     filter's extension config too.
 var behaviours = map[model.Role]*behaviour{
@@ -50,9 +51,10 @@ var behaviours = map[model.Role]*behaviour{
 		first: []xdsType{typeListener},
 	}),
 	model.RoleSidecar: link(behaviour{
-		how:   [numTypes]how{typeCluster: wildcard, typeListener: wildcard, typeEndpoint: byReference, typeRoute: byReference},
-		from:  [numTypes]xdsType{typeEndpoint: typeCluster, typeRoute: typeListener},
-		first: []xdsType{typeCluster, typeListener},
+		how: [numTypes]how{typeCluster: wildcard, typeListener: wildcard, typeScopedRoute: wildcard,
+			typeEndpoint: byReference, typeRoute: byReference},
+		from:  [numTypes]xdsType{typeEndpoint: typeCluster, typeRoute: typeScopedRoute},
+		first: []xdsType{typeCluster, typeListener, typeScopedRoute},
 	}),
 	model.RoleEdge: link(behaviour{
 		how: [numTypes]how{typeCluster: wildcard, typeListener: wildcard, typeEndpoint: byReference, typeRoute: byReference,

@@ -30,12 +30,14 @@ const (
 	typeEndpoint
 	typeExtension
 	typeSecret
+	typeScopedRoute
 	numTypes
 )
 
 var typeURLs = [numTypes]string{
 	resourcev3.ListenerType, resourcev3.RouteType, resourcev3.ClusterType,
 	resourcev3.EndpointType, resourcev3.ExtensionConfigType, resourcev3.SecretType,
+	resourcev3.ScopedRouteType,
 }
 
 // typeOf returns the type of a type URL.
@@ -111,6 +113,9 @@ func readResource(t xdsType, value []byte) (*resourceInfo, error) {
 		info.name = m.GetName()
 	case *tlsv3.Secret:
 		info.name = m.GetName()
+	case *routev3.ScopedRouteConfiguration:
+		info.name = m.GetName()
+		info.refs[typeRoute] = []string{m.GetRouteConfigurationName()}
 	}
 	return info, nil
 }
@@ -127,6 +132,8 @@ func newMessage(t xdsType) proto.Message {
 		return &endpointv3.ClusterLoadAssignment{}
 	case typeExtension:
 		return &corev3.TypedExtensionConfig{}
+	case typeScopedRoute:
+		return &routev3.ScopedRouteConfiguration{}
 	default:
 		return &tlsv3.Secret{}
 	}
