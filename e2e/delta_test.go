@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"github.com/graylane/graylane/translators"
 	"maps"
 	"slices"
 	"testing"
@@ -10,6 +9,8 @@ import (
 
 	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
+
+	"github.com/graylane/graylane/translators"
 )
 
 // deltaClient is an incremental ADS client; one goroutine receives every

@@ -27,20 +27,34 @@ type Cache struct {
 	mu      sync.Mutex
 	current map[model.Role]*Snapshot
 	kinds   map[string]*kindCache // by role and type URL: cacheKey
+	views   *views                // of sidecars that name their egress
 }
 
+// CacheOption configures a Cache.
+type CacheOption func(*Cache)
+
+// WithEgressViews sets how many distinct sidecar egresses are served views
+// of their own (default DefaultEgressViews).
+func WithEgressViews(n int) CacheOption { return func(c *Cache) { c.views.limit = n } }
+
 // NewCache returns an empty cache. logger may be nil.
-func NewCache(logger log.Logger) *Cache {
+func NewCache(logger log.Logger, opts ...CacheOption) *Cache {
 	if logger == nil {
 		logger = log.NewDefaultLogger()
 	}
-	c := &Cache{current: map[model.Role]*Snapshot{}, kinds: map[string]*kindCache{}}
+	c := &Cache{current: map[model.Role]*Snapshot{}, kinds: map[string]*kindCache{}, views: newViews(DefaultEgressViews, logger)}
+	for _, o := range opts {
+		o(c)
+	}
 	caches := map[string]cachev3.Cache{}
 	for _, role := range model.AllRoles() {
 		for _, k := range translators.Kinds() {
-			kc := newKindCache(k, logger)
-			c.kinds[cacheKey(string(role), k.URL)] = kc
-			caches[cacheKey(string(role), k.URL)] = kc
+			key := cacheKey(string(role), k.URL)
+			c.kinds[key] = newKindCache(k, logger)
+			caches[key] = c.kinds[key]
+			if role == model.RoleSidecar && scoped(k) {
+				caches[key] = &scopedCache{cache: c, kind: k}
+			}
 		}
 	}
 	c.mux = &cachev3.MuxCache{
@@ -69,27 +83,45 @@ func (c *Cache) Current(role model.Role) *Snapshot {
 func (c *Cache) Publish(_ context.Context, role model.Role, next *Snapshot) (bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	changes := next.changesSince(c.current[role])
+	prev := c.current[role]
+	changes := next.changesSince(prev)
 	kinds := translators.Kinds()
 	changed := false
 	for _, k := range kinds {
-		kc, ch := c.kind(role, k), changes[k.Type]
-		switch {
-		case k.FullStateInSotw && len(ch.upserted)+len(ch.removed) > 0:
-			changed = kc.replace(next.set(k.Type), ch.removed) || changed
-		case k.RemoveLast:
-			changed = kc.upsert(next.set(k.Type), ch.upserted) || changed
-		default:
-			changed = kc.apply(kc.resources(next.set(k.Type), ch.upserted), ch.removed) || changed
+		ch := changes[k.Type]
+		changed = publishKind(c.kind(role, k), next.set(k.Type), ch.upserted, ch.removed) || changed
+		if role == model.RoleSidecar && scoped(k) {
+			changed = c.publishViews(k, prev, next, ch) || changed
 		}
 	}
 	for _, k := range kinds {
-		if k.RemoveLast {
-			changed = c.kind(role, k).remove(changes[k.Type].removed) || changed
+		if !k.RemoveLast {
+			continue
+		}
+		changed = c.kind(role, k).remove(changes[k.Type].removed) || changed
+		if role == model.RoleSidecar && scoped(k) {
+			c.removeFromViews(k, prev, changes[k.Type].removed)
 		}
 	}
 	c.current[role] = next
 	return changed, nil
+}
+
+// publishKind hands one kind's new and changed resources (up) and its
+// removals (gone) to a kindCache: all of them at once, but the removals of
+// a kind that others refer to, which wait for Publish's second pass, and
+// every resource again for a kind Envoy takes whole.
+func publishKind(kc *kindCache, next *set, up, gone []string) bool {
+	switch {
+	case len(up)+len(gone) == 0:
+		return false
+	case kc.kind.FullStateInSotw:
+		return kc.replace(next, up, gone)
+	case kc.kind.RemoveLast:
+		return kc.upsert(next, up)
+	default:
+		return kc.apply(kc.resources(next, up), gone)
+	}
 }
 
 func (c *Cache) kind(role model.Role, k translators.Kind) *kindCache {
@@ -103,7 +135,7 @@ func (c *Cache) kind(role model.Role, k translators.Kind) *kindCache {
 // restarted one) is sent nothing until something changes. It returns
 // cacheVersion itself when the response is too old to tell.
 func (c *Cache) ResponseVersion(role model.Role, req *discoveryv3.DiscoveryRequest, cacheVersion string) string {
-	kc := c.kinds[cacheKey(string(role), req.GetTypeUrl())]
+	kc := c.kindFor(role, req.GetNode(), req.GetTypeUrl())
 	if kc == nil {
 		return cacheVersion
 	}

@@ -26,13 +26,14 @@ type client struct {
 	ch    chan cachev3.Response
 	subs  map[string]*streamv3.Subscription
 	reqs  map[string]*discoveryv3.DiscoveryRequest
+	stops map[string]func()
 	nonce int
 }
 
 func newClient(t *testing.T, c *Cache, role model.Role) *client {
 	md, _ := structpb.NewStruct(map[string]any{"role": string(role)})
 	return &client{t: t, c: c, node: &corev3.Node{Id: "n", Metadata: md}, ch: make(chan cachev3.Response, 8),
-		subs: map[string]*streamv3.Subscription{}, reqs: map[string]*discoveryv3.DiscoveryRequest{}}
+		subs: map[string]*streamv3.Subscription{}, reqs: map[string]*discoveryv3.DiscoveryRequest{}, stops: map[string]func(){}}
 }
 
 // watch subscribes to names of a type (none: every one) holding version.
@@ -42,8 +43,26 @@ func (cl *client) watch(typeURL string, version string, names ...string) {
 	cl.subs[typeURL] = &sub
 	req := &discoveryv3.DiscoveryRequest{Node: cl.node, TypeUrl: typeURL, VersionInfo: version, ResourceNames: names}
 	cl.reqs[typeURL] = req
-	if _, err := cl.c.Watcher().CreateWatch(req, sub, cl.ch); err != nil {
+	cl.create(req, sub)
+}
+
+// create creates a watch, to be cancelled by stop.
+func (cl *client) create(req *discoveryv3.DiscoveryRequest, sub streamv3.Subscription) {
+	cl.t.Helper()
+	stop, err := cl.c.Watcher().CreateWatch(req, sub, cl.ch)
+	if err != nil {
 		cl.t.Fatal(err)
+	}
+	cl.stops[req.GetTypeUrl()] = stop
+}
+
+// stop cancels the client's watches, as the server does when a stream
+// ends.
+func (cl *client) stop() {
+	for _, stop := range cl.stops {
+		if stop != nil {
+			stop()
+		}
 	}
 }
 
@@ -81,9 +100,7 @@ func (cl *client) ack(r cachev3.Response) *discoveryv3.DiscoveryResponse {
 	out.VersionInfo = cl.c.ResponseVersion(model.Role(RoleHash{}.ID(cl.node)), r.GetRequest(), out.GetVersionInfo())
 	req := &discoveryv3.DiscoveryRequest{Node: cl.node, TypeUrl: typeURL, VersionInfo: out.GetVersionInfo(),
 		ResourceNames: cl.reqs[typeURL].GetResourceNames(), ResponseNonce: string(rune('0' + cl.nonce))}
-	if _, err := cl.c.Watcher().CreateWatch(req, *sub, cl.ch); err != nil {
-		cl.t.Fatal(err)
-	}
+	cl.create(req, *sub)
 	return out
 }
 

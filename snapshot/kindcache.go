@@ -60,13 +60,31 @@ func (kc *kindCache) remove(names []string) bool {
 	return kc.apply(upserts{}, names)
 }
 
-// replace gives the LinearCache every resource of next again, and takes
-// removed out, in one update: state-of-the-world clients of a kind that
-// Envoy takes whole are sent the whole set.
-func (kc *kindCache) replace(next *set, removed []string) bool {
-	var all []string
-	next.each(func(name string, _ *entry) { all = append(all, name) })
-	return kc.apply(kc.resources(next, all), removed)
+// replace gives the LinearCache every resource it holds again, with up
+// new or changed and gone taken out, in one update: state-of-the-world
+// clients of a kind that Envoy takes whole are sent the whole set.
+func (kc *kindCache) replace(next *set, up, gone []string) bool {
+	removed := make(map[string]bool, len(gone))
+	for _, name := range gone {
+		removed[name] = true
+	}
+	kc.mu.Lock()
+	all := make([]string, 0, len(kc.versions)+len(up))
+	for name := range kc.versions {
+		if !removed[name] {
+			all = append(all, name)
+		}
+	}
+	kc.mu.Unlock()
+	return kc.apply(kc.resources(next, append(all, up...)), gone)
+}
+
+// watching reports whether a client watches the kind.
+func (kc *kindCache) watching() bool {
+	kc.mu.Lock()
+	parked := len(kc.parked)
+	kc.mu.Unlock()
+	return parked > 0 || kc.linear.NumCacheWatches() > 0
 }
 
 // upserts are resources to give the LinearCache, with their content

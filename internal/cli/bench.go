@@ -58,6 +58,7 @@ instead and prints each wave of responses its changes cause, until stopped.`,
 	f.StringVar(&roles, "roles", roles, "the clients' roles, weighed: grpc=W,sidecar=W,edge=W")
 	f.IntVar(&cfg.StreamsPerConn, "streams-per-conn", cfg.StreamsPerConn, "clients sharing one gRPC connection, a stream each")
 	f.StringSliceVar(&cfg.Changes, "changes", cfg.Changes, "changes to make, in order: weight, endpoint, unrelated")
+	f.IntVar(&cfg.Egress, "egress", cfg.Egress, "services each sidecar names in its node metadata egress (0: every service)")
 	f.IntVar(&cfg.Repeat, "repeat", cfg.Repeat, "make the changes this many times over, and print the medians")
 	f.BoolVar(&cfg.Bare, "bare", false, "also run the clients against a bare go-control-plane server, and print the ratios")
 	f.IntVar(&cfg.Warm, "warm", cfg.Warm, "percent of the clients connected before the memory baseline")

@@ -32,6 +32,7 @@ func (f *securityFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&f.limits.MaxResourceNames, "xds-max-resource-names", d.MaxResourceNames, "resource names one stream may subscribe to, per type")
 	fs.DurationVar(&f.limits.SendTimeout, "xds-send-timeout", d.SendTimeout, "how long a response may wait for the client to read; then it is disconnected (0: forever)")
 	fs.IntVar(&f.limits.MaxNackMessageBytes, "xds-max-nack-message-bytes", d.MaxNackMessageBytes, "bytes of a rejection's message kept in logs and status")
+	fs.IntVar(&f.limits.MaxEgressViews, "xds-max-egress-views", d.MaxEgressViews, "distinct sidecar egresses served views of their own; past it a sidecar is served every service (0: none)")
 	fs.IntVar(&f.limits.LogLinesPerSecond, "xds-log-lines-per-second", d.LogLinesPerSecond, "log lines a second per kind of client event (0: no limit)")
 }
 

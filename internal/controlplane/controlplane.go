@@ -65,8 +65,9 @@ func Start(ctx context.Context, opts ...Option) (*ControlPlane, error) {
 	if err := errors.Join(o.checkTransport(), o.limits.Validate()); err != nil {
 		return nil, err
 	}
-	cp := &ControlPlane{opts: o, metrics: metrics.New(), cache: snapshot.NewCache(nil),
+	cp := &ControlPlane{opts: o, metrics: metrics.New(), cache: snapshot.NewCache(nil, snapshot.WithEgressViews(o.limits.MaxEgressViews)),
 		done: make(chan struct{}), failed: make(chan struct{})}
+	cp.metrics.WatchEgressViews(cp.cache.EgressViews)
 	security, reloader, err := cp.xdsSecurity()
 	if err != nil {
 		return nil, err

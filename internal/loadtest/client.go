@@ -40,6 +40,9 @@ type client struct {
 	group *Group
 	k     int // the client is its group's k-th
 	w     wire
+	// calls are the services a sidecar names in its egress; nil: every
+	// one.
+	calls map[string]bool
 
 	mu    sync.Mutex
 	names [numTypes][]string            // the names asked for, by type
@@ -62,6 +65,17 @@ type pendingName struct {
 	t       xdsType
 	name    string
 	removed bool
+}
+
+func newClient(f *Fleet, g *Group, k int) *client {
+	c := &client{f: f, role: g.Role, b: behaviours[g.Role], group: g, k: k}
+	if calls := g.calls(k); calls != nil {
+		c.calls = make(map[string]bool, len(calls))
+		for _, s := range calls {
+			c.calls[s] = true
+		}
+	}
+	return c
 }
 
 // start asks for the types the client subscribes to first.
@@ -196,18 +210,21 @@ func (c *client) arm(e *Expect) {
 	defer c.mu.Unlock()
 	c.pending = c.pending[:0]
 	for t := range numTypes {
-		c.pending = c.wants(c.pending, t, e.Changed[c.role][t.url()], false)
-		c.pending = c.wants(c.pending, t, e.Removed[c.role][t.url()], true)
+		c.pending = c.wants(c.pending, e, t, e.Changed[c.role][t.url()], false)
+		c.pending = c.wants(c.pending, e, t, e.Removed[c.role][t.url()], true)
 	}
 	c.expected = len(c.pending) > 0
 	c.reached, c.converged, c.ackAt = false, false, time.Time{}
 }
 
-// wants adds the names of type t the client subscribes to.
-func (c *client) wants(out []pendingName, t xdsType, names []string, removed bool) []pendingName {
+// wants adds the names of type t the client subscribes to: by name, or
+// whole, but for a sidecar that names its egress those of the services it
+// calls.
+func (c *client) wants(out []pendingName, e *Expect, t xdsType, names []string, removed bool) []pendingName {
 	for _, n := range names {
 		_, subscribed := slices.BinarySearch(c.names[t], n)
-		if c.b.how[t] == wildcard || c.b.how[t] != never && subscribed {
+		whole := c.b.how[t] == wildcard && (c.calls == nil || e.owner(t, n) == "" || c.calls[e.owner(t, n)])
+		if whole || c.b.how[t] != never && subscribed {
 			out = append(out, pendingName{t: t, name: n, removed: removed})
 		}
 	}

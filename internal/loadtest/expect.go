@@ -2,6 +2,8 @@ package loadtest
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
@@ -69,7 +71,43 @@ func diff(a, b translation) *Expect {
 			}
 		}
 	}
+	e.Owners = e.owners(a[model.RoleSidecar], b[model.RoleSidecar])
 	return e
+}
+
+// owners lists, by type URL and name, the service each changed or removed
+// sidecar resource belongs to: the key of the piece of a or b that holds
+// it, when that piece is a service's.
+func (e *Expect) owners(a, b *translators.Resources) map[string]map[string]string {
+	out := map[string]map[string]string{}
+	for _, k := range translators.Kinds() {
+		names := append(slices.Clone(e.Changed[model.RoleSidecar][k.URL]), e.Removed[model.RoleSidecar][k.URL]...)
+		if len(names) == 0 {
+			continue
+		}
+		of := pieceOf(k, a, b)
+		out[k.URL] = map[string]string{}
+		for _, n := range names {
+			out[k.URL][n] = of[n]
+		}
+	}
+	return out
+}
+
+// pieceOf maps the names of a kind's resources in a and b to the services
+// whose pieces hold them.
+func pieceOf(k translators.Kind, a, b *translators.Resources) map[string]string {
+	out := map[string]string{}
+	for _, res := range []*translators.Resources{a, b} {
+		for _, p := range res.Pieces {
+			for _, r := range p.Of(k) {
+				if strings.Contains(p.Key, ":") {
+					out[cachev3.GetResourceName(r)] = p.Key
+				}
+			}
+		}
+	}
+	return out
 }
 
 func byName(rs []types.Resource) map[string]types.Resource {

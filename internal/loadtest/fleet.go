@@ -44,6 +44,23 @@ type Group struct {
 	// Listeners are what gRPC clients dial: the group's i-th client the
 	// (i mod len)-th listener.
 	Listeners []string `json:"listeners,omitempty"`
+	// Egress are the services (keys) sidecars call, EgressEach of them
+	// each: the group's i-th client the EgressEach from the
+	// (i*EgressEach mod len)-th on. None: every service.
+	Egress     []string `json:"egress,omitempty"`
+	EgressEach int      `json:"egressEach,omitempty"`
+}
+
+// calls lists the services the group's k-th client calls; nil: every one.
+func (g *Group) calls(k int) []string {
+	if len(g.Egress) == 0 || g.EgressEach <= 0 {
+		return nil
+	}
+	out := make([]string, 0, g.EgressEach)
+	for j := range min(g.EgressEach, len(g.Egress)) {
+		out = append(out, g.Egress[(k*g.EgressEach+j)%len(g.Egress)])
+	}
+	return out
 }
 
 // Clients is the number of clients of the plan.
@@ -59,7 +76,14 @@ func (p Plan) Clients() int {
 type Expect struct {
 	Changed map[model.Role]map[string][]string `json:"changed,omitempty"`
 	Removed map[model.Role]map[string][]string `json:"removed,omitempty"`
+	// Owners are the services the changed and removed sidecar resources
+	// belong to, by type URL and name; a resource of no service is every
+	// sidecar's.
+	Owners map[string]map[string]string `json:"owners,omitempty"`
 }
+
+// owner is the service a sidecar resource belongs to, "" for none.
+func (e *Expect) owner(t xdsType, name string) string { return e.Owners[t.url()][name] }
 
 // Fleet is a running fleet of clients.
 type Fleet struct {
@@ -105,7 +129,7 @@ func StartFleet(ctx context.Context, plan Plan) (*Fleet, error) {
 		return nil, err
 	}
 	for _, m := range plan.members() {
-		f.clients = append(f.clients, &client{f: f, role: m.g.Role, b: behaviours[m.g.Role], group: m.g, k: m.k})
+		f.clients = append(f.clients, newClient(f, m.g, m.k))
 	}
 	return f, nil
 }
@@ -206,7 +230,7 @@ func (f *Fleet) run(ctx context.Context, c *client, id int) {
 
 // open opens the client's stream.
 func (f *Fleet) open(ctx context.Context, c *client, id int) error {
-	n := node(c.role, id)
+	n := node(c.role, id, c.group.calls(c.k))
 	ads := discoveryv3.NewAggregatedDiscoveryServiceClient(f.conns[id%len(f.conns)])
 	if c.group.Delta {
 		s, err := ads.DeltaAggregatedResources(ctx)

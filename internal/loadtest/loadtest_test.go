@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +14,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/graylane/graylane/internal/xdsserver"
 	"github.com/graylane/graylane/model"
 )
 
@@ -176,7 +178,7 @@ func TestObserveReportsEachChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	data, _ := w.yaml()
-	g, err := startGraylane(ctx, data, zap.NewNop(), 20*time.Second)
+	g, err := startGraylane(ctx, data, zap.NewNop(), 20*time.Second, xdsserver.DefaultLimits())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,5 +204,40 @@ func TestObserveReportsEachChange(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("Observe: %v", err)
+	}
+}
+
+// TestLoadWithSidecarEgress runs sidecars that name two services each: a
+// change reaches the sidecars that call the service, and no other.
+func TestLoadWithSidecarEgress(t *testing.T) {
+	cfg := smallConfig()
+	cfg.Roles, cfg.Clients, cfg.Egress = map[model.Role]int{model.RoleSidecar: 1}, 20, 2
+	r, err := Run(context.Background(), cfg, testLauncher, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	r.Print(&out)
+	t.Log("\n" + out.String())
+	w, _ := newWorkload(cfg.Services)
+	callers := 0
+	for _, m := range cfg.plan("", w.dialed()).members() {
+		if slices.Contains(m.g.calls(m.k), w.cfg.Services[0].Key()) {
+			callers++
+		}
+	}
+	if callers == 0 || callers == cfg.Clients {
+		t.Fatalf("%d of %d sidecars call the first service: the test needs some, not all", callers, cfg.Clients)
+	}
+	want := map[string]int{ChangeWeight: callers, ChangeEndpoint: callers, ChangeUnrelated: 0}
+	for _, c := range r.Runs[0].Changes {
+		if want[c.Kind] > 0 {
+			checkConverged(t, r.Runs[0].Server, &c)
+		} else if c.pushes() != 0 {
+			t.Errorf("%s change pushed %v", c.Kind, c.Fleet.Pushes)
+		}
+		if got := c.Fleet.ByRole[model.RoleSidecar]; got.Reached != want[c.Kind] || got.Unexpected != 0 {
+			t.Errorf("%s change: sidecars %+v, want %d reached, none unexpectedly", c.Kind, *got, want[c.Kind])
+		}
 	}
 }

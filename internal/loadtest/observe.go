@@ -89,7 +89,7 @@ func grpcListeners(ctx context.Context, address string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Send(&discoveryv3.DiscoveryRequest{Node: node(model.RoleGRPC, 0), TypeUrl: typeListener.url()}); err != nil {
+	if err := s.Send(&discoveryv3.DiscoveryRequest{Node: node(model.RoleGRPC, 0, nil), TypeUrl: typeListener.url()}); err != nil {
 		return nil, err
 	}
 	resp, err := s.Recv()

@@ -132,8 +132,12 @@ func (r *Report) Print(w io.Writer) {
 }
 
 func (s *ServerRun) print(w io.Writer, cfg Config) {
-	fmt.Fprintf(w, "%s: %d clients (%s; %s), %d services, %d connections\n",
-		s.Server, s.total(), roleCounts(s.Clients), cfg.Protocol, cfg.Services, s.Sync.Conns)
+	egress := ""
+	if cfg.Egress > 0 {
+		egress = fmt.Sprintf("; sidecars call %d services each", cfg.Egress)
+	}
+	fmt.Fprintf(w, "%s: %d clients (%s; %s%s), %d services, %d connections\n",
+		s.Server, s.total(), roleCounts(s.Clients), cfg.Protocol, egress, cfg.Services, s.Sync.Conns)
 	fmt.Fprintf(w, "  first state: %d clients in %s, %d responses, %s\n",
 		s.Sync.Clients-s.Warm, round(s.Sync.Duration), total(s.Sync.Pushes), size(float64(s.Sync.Bytes)))
 	heap, stack := s.PerClient()

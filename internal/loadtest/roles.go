@@ -2,6 +2,7 @@ package loadtest
 
 import (
 	"strconv"
+	"strings"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	"google.golang.org/protobuf/types/known/structpb"
@@ -78,12 +79,29 @@ func link(b behaviour) *behaviour {
 func (b *behaviour) followers(t xdsType) []xdsType { return b.next[t] }
 
 // node is how a client of the role presents itself: a proxyless gRPC
-// client by its user agent, an Envoy by the role in its metadata.
-func node(role model.Role, id int) *corev3.Node {
+// client by its user agent, an Envoy by the role in its metadata, and a
+// sidecar that calls some services only by its egress.
+func node(role model.Role, id int, calls []string) *corev3.Node {
 	name := "bench-" + string(role) + "-" + strconv.Itoa(id)
 	if role == model.RoleGRPC {
 		return &corev3.Node{Id: name, Cluster: "bench", UserAgentName: "gRPC Go"}
 	}
-	md, _ := structpb.NewStruct(map[string]any{snapshot.RoleMetadataKey: string(role)})
+	fields := map[string]any{snapshot.RoleMetadataKey: string(role)}
+	if calls != nil {
+		egress := make([]any, len(calls))
+		for i, key := range calls {
+			egress[i] = egressEntry(key)
+		}
+		fields[snapshot.EgressMetadataKey] = egress
+	}
+	md, _ := structpb.NewStruct(fields)
 	return &corev3.Node{Id: name, Cluster: "bench", UserAgentName: "envoy", Metadata: md}
+}
+
+// egressEntry is the egress entry NAMESPACE/NAME:PORT of a service key
+// NAME.NAMESPACE:PORT.
+func egressEntry(key string) string {
+	host, port, _ := strings.Cut(key, ":")
+	name, namespace, _ := strings.Cut(host, ".")
+	return namespace + "/" + name + ":" + port
 }

@@ -9,6 +9,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/graylane/graylane/internal/xdsserver"
 	"github.com/graylane/graylane/model"
 )
 
@@ -46,6 +47,10 @@ type Config struct {
 	Quiet time.Duration `json:"quiet"`
 	// Timeout bounds each step: starting, connecting, each change.
 	Timeout time.Duration `json:"timeout"`
+	// Egress is how many services each sidecar names in its egress (see
+	// docs/routing.md), among those the gRPC clients dial; 0: sidecars
+	// call every service.
+	Egress int `json:"egress"`
 }
 
 // DefaultConfig is 1,000 clients (80% gRPC, 15% sidecars, 5% edge, half
@@ -120,6 +125,16 @@ func (c Config) counts() map[model.Role]int {
 	return out
 }
 
+// limits are the control plane's defaults, raised to let the fleet's
+// clients share connections as the configuration says.
+func (c Config) limits() xdsserver.Limits {
+	l := xdsserver.DefaultLimits()
+	per := max(c.StreamsPerConn, 1)
+	l.MaxStreamsPerConnection = max(l.MaxStreamsPerConnection, uint32(per))
+	l.MaxConnections = max(l.MaxConnections, c.Clients/per+1)
+	return l
+}
+
 // plan is the fleet of the run: per role, the state-of-the-world and the
 // delta clients; gRPC clients dial the listeners given.
 func (c Config) plan(address string, dialed []string) Plan {
@@ -134,6 +149,9 @@ func (c Config) plan(address string, dialed []string) Plan {
 			}
 			if role == model.RoleGRPC {
 				g.Listeners = dialed
+			}
+			if role == model.RoleSidecar && c.Egress > 0 {
+				g.Egress, g.EgressEach = dialed, c.Egress
 			}
 			p.Groups = append(p.Groups, g)
 		}
@@ -187,7 +205,7 @@ func runOne(ctx context.Context, cfg Config, name string, launch Launcher, log *
 		return nil, err
 	}
 	if name == ServerGraylane {
-		ru.srv, err = startGraylane(ctx, data, log, cfg.Timeout)
+		ru.srv, err = startGraylane(ctx, data, log, cfg.Timeout, cfg.limits())
 	} else {
 		ru.srv, err = startBare(ctx, parsed)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/graylane/graylane/internal/controlplane"
 	"github.com/graylane/graylane/internal/providers"
 	"github.com/graylane/graylane/internal/providers/file"
+	"github.com/graylane/graylane/internal/xdsserver"
 	"github.com/graylane/graylane/model"
 	"github.com/graylane/graylane/snapshot"
 	"github.com/graylane/graylane/translators"
@@ -66,8 +67,9 @@ type graylane struct {
 
 var _ server = (*graylane)(nil)
 
-// startGraylane writes the configuration and serves it on loopback.
-func startGraylane(ctx context.Context, data []byte, log *zap.Logger, timeout time.Duration) (*graylane, error) {
+// startGraylane writes the configuration and serves it on loopback, with
+// the default limits but those the fleet's connections need.
+func startGraylane(ctx context.Context, data []byte, log *zap.Logger, timeout time.Duration, limits xdsserver.Limits) (*graylane, error) {
 	dir, err := os.MkdirTemp("", "graylane-bench-")
 	if err != nil {
 		return nil, err
@@ -84,7 +86,7 @@ func startGraylane(ctx context.Context, data []byte, log *zap.Logger, timeout ti
 	src := timedSource{Source: file.NewSource(filepath.Join(dir, "config", configName), file.WithLogger(log),
 		file.WithCoalescer(providers.DefaultCoalescer())), reads: g.reads}
 	g.cp, err = controlplane.Start(ctx, controlplane.WithSource(src), controlplane.WithLogger(log),
-		controlplane.WithXDSAddress("127.0.0.1:0"), controlplane.WithAdminAddress("127.0.0.1:0"))
+		controlplane.WithXDSAddress("127.0.0.1:0"), controlplane.WithAdminAddress("127.0.0.1:0"), controlplane.WithLimits(limits))
 	if err != nil {
 		return nil, errors.Join(err, os.RemoveAll(dir))
 	}

@@ -109,3 +109,17 @@ func New() *Metrics {
 	)
 	return m
 }
+
+// WatchEgressViews registers the sidecar egress views views reports: how
+// many there are, and how many times a sidecar was served every service
+// for want of room for its view.
+func (m *Metrics) WatchEgressViews(views func() (int, int64)) {
+	m.Registry.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "graylane_egress_views", Help: "Sidecar egresses served views of their own.",
+		}, func() float64 { n, _ := views(); return float64(n) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "graylane_egress_views_exhausted_total", Help: "Sidecars served every service because every egress view was in use.",
+		}, func() float64 { _, n := views(); return float64(n) }),
+	)
+}

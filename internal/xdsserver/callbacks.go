@@ -150,6 +150,9 @@ func (c *callbacks) register(key int64, delta bool, st *streamState, node *corev
 	if err != nil {
 		return err
 	}
+	if _, err := snapshot.EgressOf(node); err != nil && role == model.RoleSidecar {
+		return c.refuse(codes.InvalidArgument, err.Error(), zap.String("node", node.GetId()))
+	}
 	st.role = role
 	if c.clients.open(key, delta, node, role, st.identity.String()) {
 		c.metrics.Clients.WithLabelValues(string(role)).Inc()

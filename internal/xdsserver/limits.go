@@ -27,6 +27,11 @@ type Limits struct {
 	// MaxNackMessageBytes bounds a rejection's message as logged and
 	// shown in status; the rest is cut.
 	MaxNackMessageBytes int
+	// MaxEgressViews bounds the distinct egresses (node metadata
+	// "egress") that sidecars are served views of their own for; when
+	// every view is in use, a sidecar with another egress is served every
+	// service.
+	MaxEgressViews int
 	// LogLinesPerSecond bounds the log lines per second of each kind of
 	// client event (connected, refused, rejected configuration, ...);
 	// 0 logs every one.
@@ -42,18 +47,20 @@ func DefaultLimits() Limits {
 		MaxResourceNames:        100_000,
 		SendTimeout:             60 * time.Second,
 		MaxNackMessageBytes:     4096,
+		MaxEgressViews:          1000,
 		LogLinesPerSecond:       50,
 	}
 }
 
 // Validate refuses limits that cannot work. Zero turns off the limits on
 // connections, streams per connection, resource names, the send timeout,
-// rejection messages and log lines; a request needs a positive size.
+// rejection messages and log lines, and serves no egress views; a request
+// needs a positive size.
 func (l Limits) Validate() error {
 	switch {
 	case l.MaxRequestBytes <= 0:
 		return errors.New("--xds-max-request-bytes must be positive")
-	case l.MaxConnections < 0, l.MaxResourceNames < 0, l.SendTimeout < 0, l.MaxNackMessageBytes < 0, l.LogLinesPerSecond < 0:
+	case l.MaxConnections < 0, l.MaxResourceNames < 0, l.SendTimeout < 0, l.MaxNackMessageBytes < 0, l.LogLinesPerSecond < 0, l.MaxEgressViews < 0:
 		return errors.New("an --xds-* limit is negative; 0 turns a limit off")
 	}
 	return nil
