@@ -23,6 +23,8 @@ type update struct {
 	removed  [types.UnknownType]map[string]*entry // taken out, maybe put back
 	inserted [types.UnknownType][]*entry
 	names    [types.UnknownType][]string        // of inserted, in order
+	newRefs  [types.UnknownType][]references    // of inserted: those to resolve
+	replaced [types.UnknownType]map[string]bool // removed, and put back
 	dropped  [types.UnknownType]map[string]bool // names whose count went down
 }
 
@@ -35,10 +37,10 @@ type refDelta struct {
 
 func newUpdate(last *Snapshot, refs *[types.UnknownType]map[string]int) *update {
 	u := &update{refs: refs}
-	for _, k := range translators.Kinds() {
+	for _, k := range allKinds {
 		s := last.set(k.Type)
 		u.items[k.Type], u.digest[k.Type] = s.items.Txn(), s.digest
-		u.removed[k.Type], u.dropped[k.Type] = map[string]*entry{}, map[string]bool{}
+		u.removed[k.Type], u.dropped[k.Type], u.replaced[k.Type] = map[string]*entry{}, map[string]bool{}, map[string]bool{}
 	}
 	return u
 }
@@ -60,6 +62,7 @@ func (b *Builder) apply(changed, gone []*group) (*Snapshot, error) {
 	for _, g := range changed {
 		errs = append(errs, u.put(g)...)
 	}
+	u.uncountRemoved()
 	errs = append(errs, u.checkReferences()...)
 	if err := errors.Join(sorted(errs)...); err != nil {
 		u.rollback()
@@ -68,13 +71,25 @@ func (b *Builder) apply(changed, gone []*group) (*Snapshot, error) {
 	return u.commit(b.last), nil
 }
 
-// take removes a group's resources.
+// take removes a group's resources; their references are counted out
+// once it is known which are put back (uncountRemoved).
 func (u *update) take(g *group) {
 	for t, names := range g.names {
 		for _, name := range names {
 			if e, ok := u.items[t].Delete([]byte(name)); ok {
 				u.digest[t] ^= e.digest
 				u.removed[t][name] = e
+			}
+		}
+	}
+}
+
+// uncountRemoved counts out the references of the resources taken out
+// and not put back.
+func (u *update) uncountRemoved() {
+	for t, removed := range u.removed {
+		for name, e := range removed {
+			if !u.replaced[t][name] {
 				u.count(e.refs, -1)
 			}
 		}
@@ -84,7 +99,7 @@ func (u *update) take(g *group) {
 // put adds a changed group's checked resources.
 func (u *update) put(g *group) []error {
 	var errs []error
-	for _, k := range translators.Kinds() {
+	for _, k := range allKinds {
 		t := k.Type
 		for i, c := range g.checks[t] {
 			e := &entry{resource: g.resources[t][i], version: c.version, digest: entryDigest(c.name, c.version), refs: c.refs, group: g.key}
@@ -95,10 +110,53 @@ func (u *update) put(g *group) []error {
 			}
 			u.digest[t] ^= e.digest
 			u.inserted[t], u.names[t] = append(u.inserted[t], e), append(u.names[t], c.name)
-			u.count(e.refs, 1)
+			u.newRefs[t] = append(u.newRefs[t], u.countIn(t, c.name, e.refs))
 		}
 	}
 	return errs
+}
+
+// countIn counts in a new resource's references and returns those to
+// resolve: all of them, but for a resource that replaces one of its name
+// only the difference, which is all that changes.
+func (u *update) countIn(t types.ResponseType, name string, refs references) references {
+	old, ok := u.removed[t][name]
+	if !ok || u.replaced[t][name] {
+		u.count(refs, 1)
+		return refs
+	}
+	u.replaced[t][name] = true
+	added, gone := refsDiff(old.refs, refs)
+	u.count(added, 1)
+	u.count(gone, -1)
+	return added
+}
+
+// refsDiff is what next refers to more often than prev (added) and less
+// often (gone), each name once per time.
+func refsDiff(prev, next references) (added, gone references) {
+	added, gone = references{}, references{}
+	for t := range types.UnknownType {
+		if len(prev[t])+len(next[t]) == 0 {
+			continue
+		}
+		n := make(map[string]int, len(next[t]))
+		for _, name := range next[t] {
+			n[name]++
+		}
+		for _, name := range prev[t] {
+			n[name]--
+		}
+		for name, d := range n {
+			for ; d > 0; d-- {
+				added.add(t, name)
+			}
+			for ; d < 0; d++ {
+				gone.add(t, name)
+			}
+		}
+	}
+	return added, gone
 }
 
 // count adds delta to the reference counts of what refs name.
@@ -137,10 +195,10 @@ func (u *update) rollback() {
 // configurations of API listeners, which proxyless gRPC clients use.
 func (u *update) checkReferences() []error {
 	var errs []error
-	for _, k := range translators.Kinds() {
+	for _, k := range allKinds {
 		t := k.Type
-		for _, e := range u.inserted[t] {
-			errs = append(errs, u.resolve(e)...)
+		for _, refs := range u.newRefs[t] {
+			errs = append(errs, u.resolve(refs)...)
 		}
 		for name := range u.removed[t] {
 			if _, back := u.items[t].Get([]byte(name)); !back && u.referred(t, name) {
@@ -155,9 +213,9 @@ func (u *update) checkReferences() []error {
 }
 
 // resolve checks that what a resource refers to exists.
-func (u *update) resolve(e *entry) []error {
+func (u *update) resolve(refs references) []error {
 	var errs []error
-	for t, names := range e.refs {
+	for t, names := range refs {
 		for _, name := range names {
 			if _, ok := u.items[t].Get([]byte(name)); !ok {
 				errs = append(errs, fmt.Errorf("%s %q is referenced but not generated", nounOf(t), name))
@@ -193,7 +251,7 @@ func (u *update) unreferenced(k translators.Kind) []error {
 // commit makes the new snapshot, with what changed since last.
 func (u *update) commit(last *Snapshot) *Snapshot {
 	next := &Snapshot{parent: last}
-	for _, k := range translators.Kinds() {
+	for _, k := range allKinds {
 		t := k.Type
 		next.sets[t] = &set{items: u.items[t].CommitOnly(), digest: u.digest[t]}
 		next.changes[t] = u.change(t)
@@ -220,7 +278,7 @@ func (u *update) change(t types.ResponseType) change {
 }
 
 func nounOf(t types.ResponseType) string {
-	for _, k := range translators.Kinds() {
+	for _, k := range allKinds {
 		if k.Type == t {
 			return k.Noun
 		}

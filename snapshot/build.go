@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"errors"
+	"maps"
 	"runtime"
 	"sync"
 
@@ -10,6 +11,9 @@ import (
 
 	"github.com/graylane/graylane/translators"
 )
+
+// allKinds is translators.Kinds, read once.
+var allKinds = translators.Kinds()
 
 // Builder builds one role's snapshots, each from the one before: a group
 // of resources it saw in its last build (the very same translators.Piece,
@@ -33,6 +37,9 @@ type group struct {
 	resources [types.UnknownType][]types.Resource
 	checks    [types.UnknownType][]checked // of a changed group
 	names     [types.UnknownType][]string  // of its resources, once checked
+	// routes are the checks of the routes of its route configurations;
+	// known, those of the group it replaces.
+	routes, known routeChecks
 }
 
 // NewBuilder returns a Builder that remembers nothing yet.
@@ -54,7 +61,7 @@ func Build(res *translators.Resources) (*Snapshot, error) { return NewBuilder().
 func (b *Builder) Build(res *translators.Resources) (*Snapshot, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	next := groupsOf(res)
+	next := groupsOf(res, b.groups)
 	changed, gone := b.diff(next)
 	if err := checkGroups(changed); err != nil {
 		return nil, err
@@ -68,20 +75,25 @@ func (b *Builder) Build(res *translators.Resources) (*Snapshot, error) {
 }
 
 // groupsOf splits a translation into groups: its pieces when it has them
-// alone (translators.PiecesOnly), or else each resource of its lists.
-func groupsOf(res *translators.Resources) map[string]*group {
-	out := map[string]*group{}
+// alone (translators.PiecesOnly), or else each resource of its lists. A
+// piece seen in the last build keeps its group, last.
+func groupsOf(res *translators.Resources, last map[string]*group) map[string]*group {
+	out := make(map[string]*group, len(last))
 	if len(res.Pieces) > 0 && res.Lists.Empty() {
 		for _, p := range res.Pieces {
+			if g, ok := last[p.Key]; ok && g.ident == p {
+				out[p.Key] = g
+				continue
+			}
 			g := &group{key: p.Key, ident: p}
-			for _, k := range translators.Kinds() {
+			for _, k := range allKinds {
 				g.resources[k.Type] = p.Of(k)
 			}
 			out[g.key] = g
 		}
 		return out
 	}
-	for _, k := range translators.Kinds() {
+	for _, k := range allKinds {
 		for _, r := range res.Of(k) {
 			g := &group{key: k.Name + "/" + cachev3.GetResourceName(r), ident: r}
 			g.resources[k.Type] = []types.Resource{r}
@@ -95,9 +107,13 @@ func groupsOf(res *translators.Resources) map[string]*group {
 // and the last build's groups that are gone.
 func (b *Builder) diff(next map[string]*group) (changed []*group, gone []*group) {
 	for key, g := range next {
-		if old, ok := b.groups[key]; ok && old.ident == g.ident {
+		old, ok := b.groups[key]
+		if ok && old.ident == g.ident {
 			g.names = old.names
 			continue
+		}
+		if ok {
+			g.known = old.routes
 		}
 		changed = append(changed, g)
 	}
@@ -111,7 +127,7 @@ func (b *Builder) diff(next map[string]*group) (changed []*group, gone []*group)
 
 func (b *Builder) remember(next map[string]*group, snap *Snapshot) {
 	for _, g := range next { // the snapshot holds them
-		g.resources, g.checks = [types.UnknownType][]types.Resource{}, [types.UnknownType][]checked{}
+		g.resources, g.checks, g.known = [types.UnknownType][]types.Resource{}, [types.UnknownType][]checked{}, nil
 	}
 	b.groups, b.last = next, snap
 }
@@ -122,6 +138,7 @@ type checked struct {
 	version string
 	refs    references
 	err     error
+	routes  routeChecks // a route configuration's routes
 }
 
 // checkGroups checks every resource of the changed groups, on every core,
@@ -141,12 +158,13 @@ func checkGroups(groups []*group) error {
 		}
 	}
 	results := make([]checked, len(jobs))
-	parallel(len(jobs), func(i int) { results[i] = check(jobs[i].g.resources[jobs[i].t][jobs[i].i]) })
+	parallel(len(jobs), func(i int) { results[i] = check(jobs[i].g.resources[jobs[i].t][jobs[i].i], jobs[i].g.known) })
 	var errs []error
 	for i, j := range jobs {
 		errs = append(errs, results[i].err)
 		j.g.checks[j.t] = append(j.g.checks[j.t], results[i])
 		j.g.names[j.t] = append(j.g.names[j.t], results[i].name)
+		j.g.keepRoutes(results[i].routes)
 	}
 	return errors.Join(errs...)
 }
@@ -163,6 +181,19 @@ func parallel(n int, f func(int)) {
 		})
 	}
 	wg.Wait()
+}
+
+// keepRoutes adds the checks of a route configuration's routes to the
+// group's.
+func (g *group) keepRoutes(routes routeChecks) {
+	if len(routes) == 0 {
+		return
+	}
+	if g.routes == nil {
+		g.routes = routes
+		return
+	}
+	maps.Copy(g.routes, routes)
 }
 
 func typeName(r types.Resource) string { return string(r.ProtoReflect().Descriptor().Name()) }

@@ -48,7 +48,7 @@ func NewCache(logger log.Logger, opts ...CacheOption) *Cache {
 	}
 	caches := map[string]cachev3.Cache{}
 	for _, role := range model.AllRoles() {
-		for _, k := range translators.Kinds() {
+		for _, k := range allKinds {
 			key := cacheKey(string(role), k.URL)
 			c.kinds[key] = newKindCache(k, logger)
 			caches[key] = c.kinds[key]
@@ -85,7 +85,7 @@ func (c *Cache) Publish(_ context.Context, role model.Role, next *Snapshot) (boo
 	defer c.mu.Unlock()
 	prev := c.current[role]
 	changes := next.changesSince(prev)
-	kinds := translators.Kinds()
+	kinds := allKinds
 	changed := false
 	for _, k := range kinds {
 		ch := changes[k.Type]

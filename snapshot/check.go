@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
 	"google.golang.org/protobuf/proto"
@@ -17,8 +18,15 @@ type validator interface {
 }
 
 // check validates one resource, hashes its deterministic encoding and reads
-// its references.
-func check(r types.Resource) checked {
+// its references; a route configuration route by route, recalling the
+// routes known checked.
+func check(r types.Resource, known routeChecks) checked {
+	if rc, ok := r.(*routev3.RouteConfiguration); ok {
+		used := make(routeChecks, len(known))
+		c := checkRouteConfig(rc, known, used)
+		c.routes = used
+		return c
+	}
 	c := checked{name: cachev3.GetResourceName(r)}
 	fail := func(err error) checked {
 		c.err = fmt.Errorf("%s %q: %w", typeName(r), c.name, err)

@@ -8,7 +8,11 @@
 // (API listeners included); otherwise the last good snapshot stays. A new
 // snapshot is published in stages, make before break, as the xDS protocol
 // asks, in the order of translators.Kinds: clusters, endpoints, secrets,
-// extension configs, listeners, routes; and only then are the clusters,
-// endpoints, secrets and extension configs nothing refers to any more
-// removed.
+// extension configs, listeners, scoped routes, routes; and only then are
+// the clusters, endpoints, secrets and extension configs nothing refers to
+// any more removed.
+//
+// The Cache serves each role through go-control-plane's LinearCaches, one
+// per kind, which answer a client only when a resource it subscribes to
+// changed; sidecars that name their egress are served views of their own.
 package snapshot

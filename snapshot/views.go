@@ -64,7 +64,7 @@ func (vs *views) get(e Egress, current *Snapshot) *view {
 		return nil
 	}
 	v := &view{egress: e, kinds: map[string]*kindCache{}}
-	for _, k := range translators.Kinds() {
+	for _, k := range allKinds {
 		if scoped(k) {
 			kc := newKindCache(k, vs.logger)
 			all := current.set(k.Type)

@@ -12,7 +12,7 @@ import (
 )
 
 func translatorFor(role model.Role) *translator {
-	return newTranslator(&model.Config{LaneHeader: "x-canary"}, role, options{})
+	return newTranslator(&model.Config{LaneHeader: "x-canary"}, role, options{}, nil)
 }
 
 func TestHeaderMatchersTakeTheFormOfTheRole(t *testing.T) {

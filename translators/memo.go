@@ -2,6 +2,7 @@ package translators
 
 import (
 	"reflect"
+	"runtime"
 	"strings"
 	"sync"
 
@@ -26,15 +27,17 @@ type Memo struct {
 	mu       sync.Mutex
 	gen      uint64
 	last     *model.Config
+	lastSvcs []*svc // the translator's view of last's services, by index
 	global   string
 	services map[string]serviceState // by service key
 	roles    map[model.Role]*roleMemo
 }
 
-// serviceState is a service as last seen, and the generation (the count of
-// configurations seen) when it last changed.
+// serviceState is a service as last seen (a copy, so that no older
+// configuration stays referenced), the translator's view of it, and the
+// generation (the count of configurations seen) when it last changed.
 type serviceState struct {
-	service   model.Service
+	svc       *svc
 	changedAt uint64
 }
 
@@ -45,25 +48,48 @@ func NewMemo() *Memo {
 
 // observe notes which services of cfg changed since the configuration seen
 // before, once per configuration, and returns cfg's generation.
-func (m *Memo) observe(cfg *model.Config) (uint64, map[string]serviceState) {
+func (m *Memo) observe(cfg *model.Config) (uint64, map[string]serviceState, []*svc) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if cfg == m.last {
-		return m.gen, m.services
+		return m.gen, m.services, m.lastSvcs
 	}
 	m.gen++
 	global := globalInputs(cfg)
+	keys, prevs := m.compare(cfg, global == m.global)
 	next := make(map[string]serviceState, len(cfg.Services))
+	svcs := make([]*svc, len(cfg.Services))
 	for i := range cfg.Services {
-		s := &cfg.Services[i]
-		prev, ok := m.services[s.Key()]
-		if !ok || global != m.global || !reflect.DeepEqual(prev.service, *s) {
-			prev = serviceState{service: *s, changedAt: m.gen}
+		prev := prevs[i]
+		if prev.svc == nil {
+			c := cfg.Services[i]
+			prev = serviceState{svc: newSvc(&c), changedAt: m.gen}
 		}
-		next[s.Key()] = prev
+		next[keys[i]], svcs[i] = prev, prev.svc
 	}
-	m.last, m.global, m.services = cfg, global, next
-	return m.gen, next
+	m.last, m.lastSvcs, m.global, m.services = cfg, svcs, global, next
+	return m.gen, next, svcs
+}
+
+// compare finds, on every core, each service of cfg as last seen when it
+// is unchanged (a zero state when it changed or is new), and its key.
+func (m *Memo) compare(cfg *model.Config, sameGlobal bool) ([]string, []serviceState) {
+	keys, prevs := make([]string, len(cfg.Services)), make([]serviceState, len(cfg.Services))
+	workers := min(runtime.GOMAXPROCS(0), len(cfg.Services)/256+1)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(cfg.Services); i += workers {
+				s := &cfg.Services[i]
+				keys[i] = s.Key()
+				if prev, ok := m.services[keys[i]]; ok && sameGlobal && reflect.DeepEqual(prev.svc.Service, s) {
+					prevs[i] = prev
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return keys, prevs
 }
 
 // globalInputs is what every service's resources depend on besides the
@@ -87,18 +113,18 @@ func WithMemo(m *Memo) Option { return func(o *options) { o.memo = m } }
 type roleMemo struct {
 	mu       sync.Mutex
 	gen      uint64                  // generation being translated
+	pass     uint64                  // translations begun
 	states   map[string]serviceState // its services' states
+	svcs     []*svc                  // its services, by index
 	services map[string]memoEntry    // by service key
-	seen     map[string]bool         // services of the current translation
-	// gateway routes' routes, by gateway and route index, and those of
-	// the current translation
+	// gateway routes' routes, by gateway and route index
 	gatewayRoutes map[string]gatewayRouteEntry
-	seenRoutes    map[string]bool
 }
 
 // gatewayRouteEntry is a gateway route's routes as last built.
 type gatewayRouteEntry struct {
 	builtAt uint64
+	seenAt  uint64 // the last pass that used it
 	route   model.GatewayRoute
 	service string
 	routes  []*routev3.Route
@@ -106,6 +132,7 @@ type gatewayRouteEntry struct {
 
 type memoEntry struct {
 	builtAt uint64 // generation it was built at
+	seenAt  uint64 // the last pass that used it
 	extra   string // inputs from outside the service
 	piece   *Piece
 }
@@ -123,23 +150,24 @@ func (m *Memo) role(r model.Role) *roleMemo {
 
 // begin starts a translation of cfg. The caller holds rm.mu until end.
 func (rm *roleMemo) begin(m *Memo, cfg *model.Config) {
-	rm.gen, rm.states = m.observe(cfg)
-	rm.seen, rm.seenRoutes = map[string]bool{}, map[string]bool{}
+	rm.gen, rm.states, rm.svcs = m.observe(cfg)
+	rm.pass++
 }
 
-// end forgets the services the translation did not have.
+// end forgets the services and gateway routes the translation did not
+// have.
 func (rm *roleMemo) end() {
-	for key := range rm.services {
-		if !rm.seen[key] {
+	for key, e := range rm.services {
+		if e.seenAt != rm.pass {
 			delete(rm.services, key)
 		}
 	}
-	for key := range rm.gatewayRoutes {
-		if !rm.seenRoutes[key] {
+	for key, e := range rm.gatewayRoutes {
+		if e.seenAt != rm.pass {
 			delete(rm.gatewayRoutes, key)
 		}
 	}
-	rm.seen, rm.seenRoutes, rm.states = nil, nil, nil
+	rm.states, rm.svcs = nil, nil
 }
 
 // piece returns s's resources: remembered when s has not changed since
@@ -149,13 +177,13 @@ func (t *translator) piece(s *svc, extra string, build func() *Piece) *Piece {
 	if rm == nil {
 		return build()
 	}
-	rm.seen[s.key] = true
-	if e, ok := rm.services[s.key]; ok && e.extra == extra && e.builtAt >= rm.states[s.key].changedAt {
-		return e.piece
+	e, ok := rm.services[s.key]
+	if !ok || e.extra != extra || e.builtAt < rm.states[s.key].changedAt {
+		e = memoEntry{builtAt: rm.gen, extra: extra, piece: build()}
 	}
-	p := build()
-	rm.services[s.key] = memoEntry{builtAt: rm.gen, extra: extra, piece: p}
-	return p
+	e.seenAt = rm.pass
+	rm.services[s.key] = e
+	return e.piece
 }
 
 // gatewayRouteRoutes returns the routes of gateway route r, the key-th of
@@ -166,12 +194,11 @@ func (t *translator) gatewayRouteRoutes(key string, s *svc, r *model.GatewayRout
 	if rm == nil {
 		return build()
 	}
-	rm.seenRoutes[key] = true
 	e, ok := rm.gatewayRoutes[key]
-	if ok && e.service == s.key && e.builtAt >= rm.states[s.key].changedAt && reflect.DeepEqual(e.route, *r) {
-		return e.routes
+	if !ok || e.service != s.key || e.builtAt < rm.states[s.key].changedAt || !reflect.DeepEqual(e.route, *r) {
+		e = gatewayRouteEntry{builtAt: rm.gen, route: *r, service: s.key, routes: build()}
 	}
-	routes := build()
-	rm.gatewayRoutes[key] = gatewayRouteEntry{builtAt: rm.gen, route: *r, service: s.key, routes: routes}
-	return routes
+	e.seenAt = rm.pass
+	rm.gatewayRoutes[key] = e
+	return e.routes
 }

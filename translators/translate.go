@@ -52,14 +52,16 @@ type Lists struct {
 // model.Validate; an error means a bug or an option's failure, never bad
 // user input.
 func Translate(cfg *model.Config, role model.Role, opts ...Option) (*Resources, error) {
-	t := newTranslator(cfg, role, newOptions(opts))
-	if m := t.opts.memo; m != nil {
-		t.memo = m.role(role)
-		t.memo.mu.Lock()
-		defer t.memo.mu.Unlock()
-		t.memo.begin(m, cfg)
-		defer t.memo.end()
+	o := newOptions(opts)
+	var rm *roleMemo
+	if m := o.memo; m != nil {
+		rm = m.role(role)
+		rm.mu.Lock()
+		defer rm.mu.Unlock()
+		rm.begin(m, cfg)
+		defer rm.end()
 	}
+	t := newTranslator(cfg, role, o, rm)
 	switch role {
 	case model.RoleGRPC:
 		t.grpc()
@@ -126,16 +128,27 @@ type translator struct {
 	errs     []error
 }
 
-func newTranslator(cfg *model.Config, role model.Role, opts options) *translator {
-	t := &translator{cfg: cfg, role: role, opts: opts, byName: map[string][]*svc{}}
+// newTranslator translates cfg, with the services the memo rm already
+// made, if any.
+func newTranslator(cfg *model.Config, role model.Role, opts options, rm *roleMemo) *translator {
+	t := &translator{cfg: cfg, role: role, opts: opts, memo: rm, byName: map[string][]*svc{}}
 	t.services = make([]*svc, len(cfg.Services))
 	for i := range cfg.Services {
-		s := newSvc(&cfg.Services[i])
+		s := newSvcOf(rm, cfg, i)
 		t.services[i] = s
 		t.byName[s.Host()] = append(t.byName[s.Host()], s)
 	}
 	t.shared = t.newShared()
 	return t
+}
+
+// newSvcOf is the translator's view of the i-th service of cfg: the
+// memo's, when there is one.
+func newSvcOf(rm *roleMemo, cfg *model.Config, i int) *svc {
+	if rm != nil {
+		return rm.svcs[i]
+	}
+	return newSvc(&cfg.Services[i])
 }
 
 func (t *translator) fail(err error) {

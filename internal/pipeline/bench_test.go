@@ -28,28 +28,47 @@ func BenchmarkTranslateAndSnapshot(b *testing.B) {
 }
 
 // BenchmarkOneServiceChanged measures what the control plane does on a
-// typical change: one service's weights move, the rest is as before. The
-// memo and the builder remember the previous build, as the pipeline's do.
+// typical change to one service of n: its weights move (weight), or one
+// of its endpoints moves (endpoint); the rest is as before. The memo and
+// the builder remember the previous build, as the pipeline's do. The
+// figures should not grow with n.
 func BenchmarkOneServiceChanged(b *testing.B) {
 	for _, n := range sizes {
-		cfgs := [2]*model.Config{benchconfig.Generate(n), benchconfig.Generate(n)}
-		cfgs[1].Services[n/2].Weights = map[string]model.Weight{"v1": 5000, "v2": 5000}
-		for _, role := range model.AllRoles() {
-			b.Run(fmt.Sprintf("services=%d/role=%s", n, role), func(b *testing.B) {
-				memo, builder := translators.NewMemo(), snapshot.NewBuilder()
-				buildRole(b, cfgs[0], role, memo, builder)
-				i := 0
-				benchconfig.Loop(b, func() {
-					i++
-					buildRole(b, cfgs[i%2], role, memo, builder)
+		for _, change := range []string{"weight", "endpoint"} {
+			cfgs := [2]*model.Config{benchconfig.Generate(n), changed(n, change)}
+			for _, role := range model.AllRoles() {
+				b.Run(fmt.Sprintf("services=%d/change=%s/role=%s", n, change, role), func(b *testing.B) {
+					memo, builder := translators.NewMemo(), snapshot.NewBuilder()
+					buildRole(b, cfgs[0], role, memo, builder)
+					i := 0
+					benchconfig.Loop(b, func() {
+						i++
+						buildRole(b, cfgs[i%2], role, memo, builder)
+					})
 				})
-			})
+			}
 		}
 	}
 }
 
+// changed is the benchmark configuration of n services with the change
+// made to its middle service.
+func changed(n int, change string) *model.Config {
+	c := benchconfig.Generate(n)
+	s := &c.Services[n/2]
+	switch change {
+	case "weight":
+		s.Weights = map[string]model.Weight{"v1": 5000, "v2": 5000}
+	default:
+		s.Versions[0].Endpoints[0].Port = 9999
+	}
+	return c
+}
+
+// buildRole translates a configuration in pieces, as the pipeline does,
+// and builds its snapshot.
 func buildRole(b *testing.B, cfg *model.Config, role model.Role, memo *translators.Memo, builder *snapshot.Builder) {
-	var opts []translators.Option
+	opts := []translators.Option{translators.PiecesOnly()}
 	if memo != nil {
 		opts = append(opts, translators.WithMemo(memo))
 	}
@@ -67,20 +86,22 @@ func buildRole(b *testing.B, cfg *model.Config, role model.Role, memo *translato
 // remembered) and with one service changed since the last build.
 func BenchmarkAllRoles(b *testing.B) {
 	for _, n := range sizes {
-		cfgs := [2]*model.Config{benchconfig.Generate(n), benchconfig.Generate(n)}
-		cfgs[1].Services[n/2].Weights = map[string]model.Weight{"v1": 5000, "v2": 5000}
 		b.Run(fmt.Sprintf("services=%d/cold", n), func(b *testing.B) {
-			benchconfig.Loop(b, func() { buildAll(b, newBuilder(), cfgs[0]) })
+			cfg := benchconfig.Generate(n)
+			benchconfig.Loop(b, func() { buildAll(b, newBuilder(), cfg) })
 		})
-		b.Run(fmt.Sprintf("services=%d/one-changed", n), func(b *testing.B) {
-			bl := newBuilder()
-			buildAll(b, bl, cfgs[0])
-			i := 0
-			benchconfig.Loop(b, func() {
-				i++
-				buildAll(b, bl, cfgs[i%2])
+		for _, change := range []string{"weight", "endpoint"} {
+			cfgs := [2]*model.Config{benchconfig.Generate(n), changed(n, change)}
+			b.Run(fmt.Sprintf("services=%d/change=%s", n, change), func(b *testing.B) {
+				bl := newBuilder()
+				buildAll(b, bl, cfgs[0])
+				i := 0
+				benchconfig.Loop(b, func() {
+					i++
+					buildAll(b, bl, cfgs[i%2])
+				})
 			})
-		})
+		}
 	}
 }
 
