@@ -1,5 +1,6 @@
 // Command xds is the Graylane control plane: `xds serve`, `xds validate`,
-// `xds render` and `xds status`.
+// `xds render`, `xds status`, `xds certgen` (development certificates)
+// and `xds bench` (simulated xDS clients, for load figures).
 package main
 
 import (
