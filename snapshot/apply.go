@@ -121,7 +121,7 @@ func (u *update) put(g *group) []error {
 // only the difference, which is all that changes.
 func (u *update) countIn(t types.ResponseType, name string, refs references) references {
 	old, ok := u.removed[t][name]
-	if !ok || u.replaced[t][name] {
+	if !ok {
 		u.count(refs, 1)
 		return refs
 	}

@@ -85,16 +85,15 @@ func (c *Cache) Publish(_ context.Context, role model.Role, next *Snapshot) (boo
 	defer c.mu.Unlock()
 	prev := c.current[role]
 	changes := next.changesSince(prev)
-	kinds := allKinds
 	changed := false
-	for _, k := range kinds {
+	for _, k := range allKinds {
 		ch := changes[k.Type]
 		changed = publishKind(c.kind(role, k), next.set(k.Type), ch.upserted, ch.removed) || changed
 		if role == model.RoleSidecar && scoped(k) {
 			changed = c.publishViews(k, prev, next, ch) || changed
 		}
 	}
-	for _, k := range kinds {
+	for _, k := range allKinds {
 		if !k.RemoveLast {
 			continue
 		}
@@ -133,9 +132,10 @@ func (c *Cache) kind(role model.Role, k translators.Kind) *kindCache {
 // content of every resource of the kind when the response was built, so
 // that a client that reconnects holding it (to this process or to a
 // restarted one) is sent nothing until something changes. It returns
-// cacheVersion itself when the response is too old to tell.
+// cacheVersion itself when the response is too old to tell, or when the
+// sidecar view that answered it has made way for another since.
 func (c *Cache) ResponseVersion(role model.Role, req *discoveryv3.DiscoveryRequest, cacheVersion string) string {
-	kc := c.kindFor(role, req.GetNode(), req.GetTypeUrl())
+	kc := c.serving(role, req.GetNode(), req.GetTypeUrl(), false)
 	if kc == nil {
 		return cacheVersion
 	}

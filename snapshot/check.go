@@ -18,10 +18,10 @@ type validator interface {
 }
 
 // check validates one resource, hashes its deterministic encoding and reads
-// its references; a route configuration route by route, recalling the
-// routes known checked.
+// its references; a large route configuration route by route, recalling
+// the routes known checked.
 func check(r types.Resource, known routeChecks) checked {
-	if rc, ok := r.(*routev3.RouteConfiguration); ok {
+	if rc, ok := r.(*routev3.RouteConfiguration); ok && routeCount(rc) >= routeByRouteAt {
 		used := make(routeChecks, len(known))
 		c := checkRouteConfig(rc, known, used)
 		c.routes = used

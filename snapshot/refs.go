@@ -120,16 +120,21 @@ func (r references) hcm(m *hcmv3.HttpConnectionManager) {
 func (r references) routeConfig(rc *routev3.RouteConfiguration) {
 	for _, vh := range rc.GetVirtualHosts() {
 		for _, rt := range vh.GetRoutes() {
-			a := rt.GetRoute()
-			if c := a.GetCluster(); c != "" {
-				r.add(types.Cluster, c)
-			}
-			for _, wc := range a.GetWeightedClusters().GetClusters() {
-				r.add(types.Cluster, wc.GetName())
-			}
-			for _, m := range a.GetRequestMirrorPolicies() {
-				r.add(types.Cluster, m.GetCluster())
-			}
+			r.route(rt)
 		}
+	}
+}
+
+// route reads the clusters a route sends or mirrors requests to.
+func (r references) route(rt *routev3.Route) {
+	a := rt.GetRoute()
+	if c := a.GetCluster(); c != "" {
+		r.add(types.Cluster, c)
+	}
+	for _, wc := range a.GetWeightedClusters().GetClusters() {
+		r.add(types.Cluster, wc.GetName())
+	}
+	for _, m := range a.GetRequestMirrorPolicies() {
+		r.add(types.Cluster, m.GetCluster())
 	}
 }

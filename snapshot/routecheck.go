@@ -26,6 +26,21 @@ type routeCheck struct {
 // validated, encoded or hashed again.
 type routeChecks map[*routev3.Route]routeCheck
 
+// routeByRouteAt is the number of routes from which a route configuration
+// is checked route by route: one that aggregates services. A smaller one,
+// a service's own, costs less checked whole. Which way a configuration is
+// checked depends only on its content, so its version does too.
+const routeByRouteAt = 64
+
+// routeCount counts a route configuration's routes.
+func routeCount(rc *routev3.RouteConfiguration) int {
+	n := 0
+	for _, vh := range rc.GetVirtualHosts() {
+		n += len(vh.GetRoutes())
+	}
+	return n
+}
+
 var (
 	virtualHostsField = (&routev3.RouteConfiguration{}).ProtoReflect().Descriptor().Fields().ByName("virtual_hosts")
 	routesField       = (&routev3.VirtualHost{}).ProtoReflect().Descriptor().Fields().ByName("routes")
@@ -55,14 +70,14 @@ func checkRouteConfig(rc *routev3.RouteConfiguration, known routeChecks, used ro
 		binary.LittleEndian.PutUint64(buf[:], uint64(i))
 		_, _ = h.Write(buf[:]) // which virtual host the next routes are of
 		for j, r := range vh.GetRoutes() {
-			rc := checkRoute(r, known, used)
-			if rc.err != nil {
-				c.err = fmt.Errorf("RouteConfiguration %q: virtual host %q: route %d: %w", c.name, vh.GetName(), j, rc.err)
+			got := checkRoute(r, known, used)
+			if got.err != nil {
+				c.err = fmt.Errorf("RouteConfiguration %q: virtual host %q: route %d: %w", c.name, vh.GetName(), j, got.err)
 				return c
 			}
-			binary.LittleEndian.PutUint64(buf[:], rc.digest)
+			binary.LittleEndian.PutUint64(buf[:], got.digest)
 			_, _ = h.Write(buf[:])
-			c.refs[types.Cluster] = append(c.refs[types.Cluster], rc.clusters...)
+			c.refs[types.Cluster] = append(c.refs[types.Cluster], got.clusters...)
 		}
 	}
 	c.version = digestVersion(h.Sum64())[1:]
@@ -82,7 +97,7 @@ func checkRoute(r *routev3.Route, known, used routeChecks) routeCheck {
 		rc.digest = xxhash.Sum64(bytes)
 	}
 	refs := references{}
-	refs.routeConfig(&routev3.RouteConfiguration{VirtualHosts: []*routev3.VirtualHost{{Routes: []*routev3.Route{r}}}})
+	refs.route(r)
 	rc.clusters = refs[types.Cluster]
 	used[r] = rc
 	return rc

@@ -3,7 +3,6 @@ package snapshot
 import (
 	"context"
 	"fmt"
-	"github.com/graylane/graylane/internal/benchconfig"
 	"slices"
 	"strings"
 	"testing"
@@ -14,6 +13,7 @@ import (
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	"google.golang.org/protobuf/types/known/structpb"
 
+	"github.com/graylane/graylane/internal/benchconfig"
 	"github.com/graylane/graylane/model"
 	"github.com/graylane/graylane/translators"
 )

@@ -2,7 +2,6 @@ package snapshot
 
 import (
 	"context"
-	"sync/atomic"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
@@ -46,21 +45,18 @@ type views struct {
 	limit     int
 	logger    log.Logger
 	byID      map[string]*view
-	exhausted atomic.Int64
+	exhausted int64 // sidecars served every service for want of room
 }
 
 func newViews(limit int, logger log.Logger) *views {
 	return &views{limit: limit, logger: logger, byID: map[string]*view{}}
 }
 
-// get returns the view of an egress, made from the current snapshot when
-// new; nil when there is no room for it. The caller holds the Cache's lock.
-func (vs *views) get(e Egress, current *Snapshot) *view {
-	if v, ok := vs.byID[e.ID()]; ok {
-		return v
-	}
+// add makes the view of an egress from the current snapshot; nil when
+// there is no room for it. The caller holds the Cache's lock.
+func (vs *views) add(e Egress, current *Snapshot) *view {
 	if !vs.makeRoom() {
-		vs.exhausted.Add(1)
+		vs.exhausted++
 		return nil
 	}
 	v := &view{egress: e, kinds: map[string]*kindCache{}}
@@ -136,8 +132,14 @@ func (s *scopedCache) Fetch(ctx context.Context, req *cachev3.Request) (cachev3.
 }
 
 // kindFor is the kindCache that serves a node a type: its view's, for a
-// sidecar that names its egress, else its role's.
+// sidecar that names its egress, made if need be, else its role's.
 func (c *Cache) kindFor(role model.Role, node *corev3.Node, typeURL string) *kindCache {
+	return c.serving(role, node, typeURL, true)
+}
+
+// serving is kindFor; without create, a view that is gone (made way for
+// another) is not made again, and serving returns nil instead.
+func (c *Cache) serving(role model.Role, node *corev3.Node, typeURL string, create bool) *kindCache {
 	all := c.kinds[cacheKey(string(role), typeURL)]
 	if role != model.RoleSidecar || all == nil || !scoped(all.kind) {
 		return all
@@ -148,7 +150,13 @@ func (c *Cache) kindFor(role model.Role, node *corev3.Node, typeURL string) *kin
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if v := c.views.get(e, c.current[role]); v != nil {
+	if v := c.views.byID[e.ID()]; v != nil {
+		return v.kinds[typeURL]
+	}
+	if !create {
+		return nil
+	}
+	if v := c.views.add(e, c.current[role]); v != nil {
 		return v.kinds[typeURL]
 	}
 	return all
@@ -179,5 +187,5 @@ func (c *Cache) removeFromViews(k translators.Kind, prev *Snapshot, removed []st
 func (c *Cache) EgressViews() (views int, exhausted int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.views.byID), c.views.exhausted.Load()
+	return len(c.views.byID), c.views.exhausted
 }

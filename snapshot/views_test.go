@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
@@ -64,7 +65,7 @@ func TestSidecarWithEgressGetsOnlyWhatItCalls(t *testing.T) {
 	}
 	scoped.watch(k["scoped_routes"].URL, "")
 	for _, name := range names(scoped.recv()) {
-		if want := translators.SidecarHTTPListener + "/b"; name[:len(want)] != want {
+		if !strings.HasPrefix(name, translators.SidecarHTTPListener+"/b") {
 			t.Errorf("a sidecar calling b got scope %s", name)
 		}
 	}
@@ -105,6 +106,13 @@ func TestEgressViewsAreBounded(t *testing.T) {
 	}
 
 	first.stop() // its stream ended: the view of a is idle
+	req := &discoveryv3.DiscoveryRequest{Node: newSidecar(t, c, "default/b").node, TypeUrl: k["clusters"].URL}
+	if got := c.ResponseVersion(model.RoleSidecar, req, "7"); got != "7" {
+		t.Errorf("versioning a response of a view that is gone gave %q, want the cache's own version", got)
+	}
+	if _, ok := c.views.byID["default/b"]; ok {
+		t.Error("versioning a response made a view")
+	}
 	third := newSidecar(t, c, "default/b")
 	third.watch(k["clusters"].URL, "")
 	if got := names(third.recv()); !slices.Equal(got, []string{"b.default:80/v1"}) {

@@ -111,6 +111,10 @@ func (r *Resources) Listed() *Resources {
 	return out
 }
 
+// OfService reports whether the piece is one service's, keyed by the
+// service's key, rather than an aggregate's.
+func (p *Piece) OfService() bool { return p.Key != aggregatePiece }
+
 // aggregatePiece is the key of the piece of resources that aggregate
 // services.
 const aggregatePiece = "\x00aggregate"

@@ -3,7 +3,6 @@ package loadtest
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
@@ -101,7 +100,7 @@ func pieceOf(k translators.Kind, a, b *translators.Resources) map[string]string 
 	for _, res := range []*translators.Resources{a, b} {
 		for _, p := range res.Pieces {
 			for _, r := range p.Of(k) {
-				if strings.Contains(p.Key, ":") {
+				if p.OfService() {
 					out[cachev3.GetResourceName(r)] = p.Key
 				}
 			}
