@@ -6,6 +6,12 @@ import "fmt"
 // Normalize. Lists are concatenated in order; a top-level setting may be
 // written by several parts only if they agree. Duplicate names are left for
 // Validate to report with both positions.
+//
+// The result's lists are its own, but the services, lanes and gateways in
+// them share what lies below them with the parts: the parts must not
+// change afterwards, and Normalize leaves them as they are. A service
+// handed on unchanged so stays the same lists and maps from source to
+// translation, which later stages recognise without comparing contents.
 func Merge(parts ...*Config) (*Config, error) {
 	out := &Config{}
 	fields := map[string]string{}
@@ -17,7 +23,6 @@ func Merge(parts ...*Config) (*Config, error) {
 		mergeSetting(&p, fields, "laneHeader", &out.LaneHeader, c.LaneHeader, c.Origin)
 		mergeSetting(&p, fields, "laneBaggageKey", &out.LaneBaggageKey, c.LaneBaggageKey, c.Origin)
 		mergeSetting(&p, fields, "sidecarPort", &out.SidecarPort, c.SidecarPort, c.Origin)
-		c = c.DeepCopy()
 		out.Lanes = append(out.Lanes, c.Lanes...)
 		out.Services = append(out.Services, c.Services...)
 		out.Gateways = append(out.Gateways, c.Gateways...)

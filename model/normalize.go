@@ -8,6 +8,12 @@ import (
 // Normalize applies defaults and sorts the configuration in place, so that
 // two configurations that mean the same thing compare equal. Sources call it
 // before Validate; lane and route order is kept because it has meaning.
+//
+// Normalize writes only into the configuration's own structs and lists
+// (those of Config itself, and the structs in them): a service, lane or
+// gateway that needs more is copied deeply first. Configurations that
+// share lists, such as a Merge and its parts, stay independent, and
+// normalizing what is normalized already writes nothing below them.
 func (c *Config) Normalize() {
 	if c.LaneHeader == "" {
 		c.LaneHeader = DefaultLaneHeader
@@ -21,10 +27,7 @@ func (c *Config) Normalize() {
 		normalizeService(&c.Services[i])
 	}
 	for i := range c.Gateways {
-		for j := range c.Gateways[i].Routes {
-			ref := &c.Gateways[i].Routes[j].Service
-			ref.Namespace = cmp.Or(ref.Namespace, DefaultNamespace)
-		}
+		normalizeGateway(&c.Gateways[i])
 	}
 	slices.SortStableFunc(c.Services, compareServices)
 	slices.SortStableFunc(c.Gateways, func(a, b Gateway) int { return cmp.Compare(a.Name, b.Name) })
@@ -32,13 +35,47 @@ func (c *Config) Normalize() {
 
 func normalizeLane(l *Lane) {
 	if l.Sticky != nil && l.Sticky.Cookie != "" && l.Sticky.CookieMaxAge == 0 {
+		*l = l.deepCopy()
 		l.Sticky.CookieMaxAge = DefaultCookieMaxAge
+	}
+}
+
+func normalizeGateway(g *Gateway) {
+	if !slices.ContainsFunc(g.Routes, func(r GatewayRoute) bool { return r.Service.Namespace == "" }) {
+		return
+	}
+	g.Routes = slices.Clone(g.Routes)
+	for j := range g.Routes {
+		ref := &g.Routes[j].Service
+		ref.Namespace = cmp.Or(ref.Namespace, DefaultNamespace)
 	}
 }
 
 func normalizeService(s *Service) {
 	s.Namespace = cmp.Or(s.Namespace, DefaultNamespace)
 	s.Protocol = cmp.Or(s.Protocol, ProtocolHTTP)
+	if !normalized(s) {
+		*s = s.deepCopy()
+		normalizeBelow(s)
+	}
+}
+
+// normalized reports whether what lies below a service (its versions,
+// endpoints and policy) is normalized already.
+func normalized(s *Service) bool {
+	for i := range s.Versions {
+		es := s.Versions[i].Endpoints
+		if slices.ContainsFunc(es, func(e Endpoint) bool { return e.Port == 0 || e.Weight == 0 }) ||
+			!slices.IsSortedFunc(es, compareEndpoints) {
+			return false
+		}
+	}
+	rl, r := s.Policy.RateLimit, s.Policy.Retries
+	return slices.IsSortedFunc(s.Versions, compareVersions) &&
+		(rl == nil || rl.Burst != 0) && (r == nil || len(r.RetryOn) > 0)
+}
+
+func normalizeBelow(s *Service) {
 	for i := range s.Versions {
 		v := &s.Versions[i]
 		for j := range v.Endpoints {
@@ -48,7 +85,7 @@ func normalizeService(s *Service) {
 		}
 		slices.SortStableFunc(v.Endpoints, compareEndpoints)
 	}
-	slices.SortStableFunc(s.Versions, func(a, b Version) int { return cmp.Compare(a.Name, b.Name) })
+	slices.SortStableFunc(s.Versions, compareVersions)
 	if rl := s.Policy.RateLimit; rl != nil && rl.Burst == 0 {
 		rl.Burst = rl.RequestsPerSecond
 	}
@@ -68,6 +105,8 @@ func DefaultRetryOn(p Protocol) []string {
 func compareServices(a, b Service) int {
 	return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name), cmp.Compare(a.Port, b.Port))
 }
+
+func compareVersions(a, b Version) int { return cmp.Compare(a.Name, b.Name) }
 
 func compareEndpoints(a, b Endpoint) int {
 	return cmp.Or(cmp.Compare(a.Zone, b.Zone), cmp.Compare(a.Address, b.Address), cmp.Compare(a.Port, b.Port))

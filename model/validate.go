@@ -51,7 +51,15 @@ var reservedHeaders = map[string]bool{
 
 // Validate reports every problem of a normalized configuration, or nil. The
 // error joins *Error values sorted by position.
-func Validate(c *Config) error {
+func Validate(c *Config) error { return Revalidate(c, nil, nil) }
+
+// Revalidate is Validate for a configuration that follows last, which
+// passed Validate: a service that reused marks (the very service last had;
+// see Reuse) is not checked again on its own when the lane header and the
+// lanes' names are as last's, as it depends on nothing else. What spans
+// services (duplicates, ports, references) is checked as Validate does.
+// A change to one service of thousands so costs about one service.
+func Revalidate(c, last *Config, reused []bool) error {
 	var p problems
 	v := validator{cfg: c, p: &p, byHost: map[string][]*Service{}, laneNames: map[string]bool{}, certNames: map[string]Origin{}}
 	for i := range c.Services {
@@ -61,8 +69,26 @@ func Validate(c *Config) error {
 	for _, l := range c.Lanes {
 		v.laneNames[l.Name] = true
 	}
+	if last != nil && len(reused) == len(c.Services) && sameServiceInputs(c, last) {
+		v.reused = reused
+	}
 	v.config()
 	return p.err()
+}
+
+// sameServiceInputs reports whether what a service's checks read besides
+// the service, the lane header and the lanes' names, is the same in c and
+// last.
+func sameServiceInputs(c, last *Config) bool {
+	if c.LaneHeader != last.LaneHeader || len(c.Lanes) != len(last.Lanes) {
+		return false
+	}
+	for i := range c.Lanes {
+		if c.Lanes[i].Name != last.Lanes[i].Name {
+			return false
+		}
+	}
+	return true
 }
 
 type validator struct {
@@ -71,7 +97,11 @@ type validator struct {
 	byHost    map[string][]*Service // services by name.namespace
 	laneNames map[string]bool       // defined lane names
 	certNames map[string]Origin     // certificates seen so far
+	reused    []bool                // services known valid, by index; nil for none
 }
+
+// valid reports whether the i-th service is known valid on its own.
+func (v *validator) valid(i int) bool { return v.reused != nil && v.reused[i] }
 
 func (v *validator) config() {
 	pos := v.cfg.Origin.At("laneHeader")

@@ -19,14 +19,16 @@ func (v *validator) services() {
 	tcpPorts := map[uint32]*Service{}
 	for i := range v.cfg.Services {
 		s := &v.cfg.Services[i]
-		subject := describe("service", s.Key())
-		if prev, dup := seen[s.Key()]; dup {
-			v.p.add(s.Origin.String(), subject, "defined twice (also at %s)", prev)
+		key := s.Key()
+		if prev, dup := seen[key]; dup {
+			v.p.add(s.Origin.String(), describe("service", key), "defined twice (also at %s)", prev)
 		}
-		seen[s.Key()] = s.Origin
-		v.service(s, subject)
+		seen[key] = s.Origin
+		if !v.valid(i) {
+			v.service(s, describe("service", key))
+		}
 		if s.Protocol == ProtocolTCP {
-			v.tcpPort(s, subject, tcpPorts)
+			v.tcpPort(s, describe("service", key), tcpPorts)
 		}
 	}
 }
