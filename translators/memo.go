@@ -1,8 +1,8 @@
 package translators
 
 import (
-	"reflect"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -22,74 +22,121 @@ import (
 //
 // Configurations given to Translate must not change afterwards: the Memo
 // compares each configuration's services with the previous configuration's
-// once, whichever role translates it first.
+// once, whichever role translates it first. A source that hands a service
+// unchanged with the very same lists and maps (a shallow copy) makes that
+// comparison all but free.
 type Memo struct {
-	mu       sync.Mutex
-	gen      uint64
-	last     *model.Config
-	lastSvcs []*svc // the translator's view of last's services, by index
-	global   string
-	services map[string]serviceState // by service key
-	roles    map[model.Role]*roleMemo
-}
-
-// serviceState is a service as last seen (a copy, so that no older
-// configuration stays referenced), the translator's view of it, and the
-// generation (the count of configurations seen) when it last changed.
-type serviceState struct {
-	svc       *svc
-	changedAt uint64
+	mu     sync.Mutex
+	last   *model.Config
+	svcs   []*svc // the translator's view of last's services, by index
+	idx    *index // of last's services
+	global string
+	byKey  map[string]*svc // svcs, by service key; nil until needed
+	roles  map[model.Role]*roleMemo
 }
 
 // NewMemo returns an empty Memo.
 func NewMemo() *Memo {
-	return &Memo{services: map[string]serviceState{}, roles: map[model.Role]*roleMemo{}}
+	return &Memo{roles: map[model.Role]*roleMemo{}}
 }
 
-// observe notes which services of cfg changed since the configuration seen
-// before, once per configuration, and returns cfg's generation.
-func (m *Memo) observe(cfg *model.Config) (uint64, map[string]serviceState, []*svc) {
+// observe returns the translator's view of cfg's services, reusing the
+// view of each service unchanged since the configuration seen before, and
+// their index. It compares once per configuration.
+func (m *Memo) observe(cfg *model.Config) ([]*svc, *index) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if cfg == m.last {
-		return m.gen, m.services, m.lastSvcs
+		return m.svcs, m.idx
 	}
-	m.gen++
 	global := globalInputs(cfg)
-	keys, prevs := m.compare(cfg, global == m.global)
-	next := make(map[string]serviceState, len(cfg.Services))
-	svcs := make([]*svc, len(cfg.Services))
-	for i := range cfg.Services {
-		prev := prevs[i]
-		if prev.svc == nil {
-			c := cfg.Services[i]
-			prev = serviceState{svc: newSvc(&c), changedAt: m.gen}
-		}
-		next[keys[i]], svcs[i] = prev, prev.svc
+	moved := m.moved(cfg)
+	if moved {
+		m.byKey = keyed(m.svcs)
 	}
-	m.last, m.lastSvcs, m.global, m.services = cfg, svcs, global, next
-	return m.gen, next, svcs
+	svcs := m.compare(cfg, moved, global == m.global)
+	if moved || m.idx == nil {
+		m.idx = newIndex(svcs)
+	}
+	m.last, m.svcs, m.global, m.byKey = cfg, svcs, global, nil
+	return svcs, m.idx
 }
 
-// compare finds, on every core, each service of cfg as last seen when it
-// is unchanged (a zero state when it changed or is new), and its key.
-func (m *Memo) compare(cfg *model.Config, sameGlobal bool) ([]string, []serviceState) {
-	keys, prevs := make([]string, len(cfg.Services)), make([]serviceState, len(cfg.Services))
-	workers := min(runtime.GOMAXPROCS(0), len(cfg.Services)/256+1)
+// moved reports whether cfg's services differ from the last ones in
+// number, order, names, ports or protocols: what the index depends on.
+func (m *Memo) moved(cfg *model.Config) bool {
+	if len(cfg.Services) != len(m.svcs) {
+		return true
+	}
+	for i := range cfg.Services {
+		if s, prev := &cfg.Services[i], m.svcs[i]; !sameKey(s, prev.Service) || s.Protocol != prev.Protocol {
+			return true
+		}
+	}
+	return false
+}
+
+// compare finds, on every core, the view of each service of cfg: the last
+// one when the service is unchanged, else a new one. When the services
+// moved, it finds the last ones by key rather than by index.
+func (m *Memo) compare(cfg *model.Config, moved, sameGlobal bool) []*svc {
+	svcs := make([]*svc, len(cfg.Services))
+	workers := min(runtime.GOMAXPROCS(0), len(cfg.Services)/1024+1)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
 			for i := w; i < len(cfg.Services); i += workers {
 				s := &cfg.Services[i]
-				keys[i] = s.Key()
-				if prev, ok := m.services[keys[i]]; ok && sameGlobal && reflect.DeepEqual(prev.svc.Service, s) {
-					prevs[i] = prev
+				var prev *svc
+				if !moved {
+					prev = m.svcs[i]
+				} else {
+					prev = m.byKey[s.Key()]
 				}
+				if prev != nil && sameGlobal && prev.Service.Equal(s) {
+					svcs[i] = prev
+					continue
+				}
+				c := *s // a copy, so that no older configuration stays referenced
+				svcs[i] = newSvc(&c)
 			}
 		})
 	}
 	wg.Wait()
-	return keys, prevs
+	return svcs
+}
+
+// keyed is views by service key.
+func keyed(svcs []*svc) map[string]*svc {
+	out := make(map[string]*svc, len(svcs))
+	for _, s := range svcs {
+		out[s.key] = s
+	}
+	return out
+}
+
+func sameKey(a, b *model.Service) bool {
+	return a.Name == b.Name && a.Namespace == b.Namespace && a.Port == b.Port
+}
+
+// index is what translation needs of a configuration's services taken
+// together, kept while their names, ports and protocols stay as they are.
+type index struct {
+	byName map[string][]int // service indexes, by name.namespace
+	hosts  hostCounts
+	// sidecarExtra is, by service index, what a service's sidecar
+	// resources depend on besides the service: how many ports its name
+	// has, and in how many namespaces.
+	sidecarExtra []string
+}
+
+func newIndex(svcs []*svc) *index {
+	idx := &index{byName: make(map[string][]int, len(svcs)), hosts: countHosts(svcs), sidecarExtra: make([]string, len(svcs))}
+	for i, s := range svcs {
+		idx.byName[s.host] = append(idx.byName[s.host], i)
+		idx.sidecarExtra[i] = strconv.Itoa(idx.hosts.ports[s.host]) + "/" + strconv.Itoa(idx.hosts.namespaces[s.Name])
+	}
+	return idx
 }
 
 // globalInputs is what every service's resources depend on besides the
@@ -111,30 +158,26 @@ func WithMemo(m *Memo) Option { return func(o *options) { o.memo = m } }
 
 // roleMemo is one role's memory; a translation of the role holds its lock.
 type roleMemo struct {
-	mu       sync.Mutex
-	gen      uint64                  // generation being translated
-	pass     uint64                  // translations begun
-	states   map[string]serviceState // its services' states
-	svcs     []*svc                  // its services, by index
-	services map[string]memoEntry    // by service key
+	mu   sync.Mutex
+	slot int    // the role's slot in each svc's built
+	pass uint64 // translations begun
 	// gateway routes' routes, by gateway and route index
 	gatewayRoutes map[string]gatewayRouteEntry
 }
 
 // gatewayRouteEntry is a gateway route's routes as last built.
 type gatewayRouteEntry struct {
-	builtAt uint64
 	seenAt  uint64 // the last pass that used it
 	route   model.GatewayRoute
-	service string
+	service *svc
 	routes  []*routev3.Route
 }
 
-type memoEntry struct {
-	builtAt uint64 // generation it was built at
-	seenAt  uint64 // the last pass that used it
-	extra   string // inputs from outside the service
-	piece   *Piece
+// built is a service's resources for one role, and the inputs from
+// outside the service they were built with.
+type built struct {
+	extra string
+	piece *Piece
 }
 
 func (m *Memo) role(r model.Role) *roleMemo {
@@ -142,48 +185,49 @@ func (m *Memo) role(r model.Role) *roleMemo {
 	defer m.mu.Unlock()
 	rm, ok := m.roles[r]
 	if !ok {
-		rm = &roleMemo{services: map[string]memoEntry{}, gatewayRoutes: map[string]gatewayRouteEntry{}}
+		rm = &roleMemo{slot: roleSlot(r), gatewayRoutes: map[string]gatewayRouteEntry{}}
 		m.roles[r] = rm
 	}
 	return rm
 }
 
-// begin starts a translation of cfg. The caller holds rm.mu until end.
-func (rm *roleMemo) begin(m *Memo, cfg *model.Config) {
-	rm.gen, rm.states, rm.svcs = m.observe(cfg)
-	rm.pass++
-}
-
-// end forgets the services and gateway routes the translation did not
-// have.
-func (rm *roleMemo) end() {
-	for key, e := range rm.services {
-		if e.seenAt != rm.pass {
-			delete(rm.services, key)
+// roleSlot numbers the roles from 0.
+func roleSlot(r model.Role) int {
+	for i, known := range model.AllRoles() {
+		if known == r {
+			return i
 		}
 	}
+	return 0
+}
+
+// begin starts a translation. The caller holds rm.mu until end.
+func (rm *roleMemo) begin() { rm.pass++ }
+
+// end forgets the gateway routes the translation did not have.
+func (rm *roleMemo) end() {
 	for key, e := range rm.gatewayRoutes {
 		if e.seenAt != rm.pass {
 			delete(rm.gatewayRoutes, key)
 		}
 	}
-	rm.states, rm.svcs = nil, nil
 }
 
 // piece returns s's resources: remembered when s has not changed since
-// they were built and extra is as then, else built and remembered.
+// they were built and extra is as then, else built and remembered. A
+// service's view is new when the service changed, so what it remembers is
+// of the service as it is.
 func (t *translator) piece(s *svc, extra string, build func() *Piece) *Piece {
 	rm := t.memo
 	if rm == nil {
 		return build()
 	}
-	e, ok := rm.services[s.key]
-	if !ok || e.extra != extra || e.builtAt < rm.states[s.key].changedAt {
-		e = memoEntry{builtAt: rm.gen, extra: extra, piece: build()}
+	b := s.built[rm.slot]
+	if b == nil || b.extra != extra {
+		b = &built{extra: extra, piece: build()}
+		s.built[rm.slot] = b
 	}
-	e.seenAt = rm.pass
-	rm.services[s.key] = e
-	return e.piece
+	return b.piece
 }
 
 // gatewayRouteRoutes returns the routes of gateway route r, the key-th of
@@ -195,8 +239,8 @@ func (t *translator) gatewayRouteRoutes(key string, s *svc, r *model.GatewayRout
 		return build()
 	}
 	e, ok := rm.gatewayRoutes[key]
-	if !ok || e.service != s.key || e.builtAt < rm.states[s.key].changedAt || !reflect.DeepEqual(e.route, *r) {
-		e = gatewayRouteEntry{builtAt: rm.gen, route: *r, service: s.key, routes: build()}
+	if !ok || e.service != s || !e.route.Equal(r) {
+		e = gatewayRouteEntry{route: *r, service: s, routes: build()}
 	}
 	e.seenAt = rm.pass
 	rm.gatewayRoutes[key] = e

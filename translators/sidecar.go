@@ -25,12 +25,11 @@ const sidecarAddress = "127.0.0.1"
 // not the routes of every service.
 func (t *translator) sidecar() {
 	rateLimit := false
-	hosts := t.hostCounts()
-	for _, s := range t.services {
+	hosts := t.idx.hosts
+	for i, s := range t.services {
 		// A service's host names depend on its name's other ports and
 		// namespaces.
-		extra := strconv.Itoa(hosts.ports[s.Host()]) + "/" + strconv.Itoa(hosts.namespaces[s.Name])
-		t.add(t.piece(s, extra, func() *Piece { return t.sidecarService(s, hosts) }))
+		t.add(t.piece(s, t.idx.sidecarExtra[i], func() *Piece { return t.sidecarService(s, hosts) }))
 		rateLimit = rateLimit || s.Protocol.IsHTTP() && s.Policy.RateLimit != nil
 	}
 	m := t.scopedHCM(SidecarHTTPListener, t.envoyFilters(rateLimit))
@@ -67,7 +66,7 @@ func (t *translator) sidecarService(s *svc, hosts hostCounts) *Piece {
 // (and the Kubernetes forms), with the port, and without it when the
 // service has one port; the bare name too when no other namespace has it.
 func domains(s *svc, hosts hostCounts) []string {
-	names := []string{s.Host(), s.Host() + ".svc", s.Host() + ".svc.cluster.local"}
+	names := []string{s.host, s.host + ".svc", s.host + ".svc.cluster.local"}
 	if hosts.namespaces[s.Name] == 1 {
 		names = append(names, s.Name)
 	}
@@ -75,7 +74,7 @@ func domains(s *svc, hosts hostCounts) []string {
 	out := make([]string, 0, 2*len(names))
 	for _, n := range names {
 		out = append(out, n+port)
-		if hosts.ports[s.Host()] == 1 {
+		if hosts.ports[s.host] == 1 {
 			out = append(out, n)
 		}
 	}
@@ -90,13 +89,13 @@ type hostCounts struct {
 	namespaces map[string]int
 }
 
-func (t *translator) hostCounts() hostCounts {
+func countHosts(svcs []*svc) hostCounts {
 	h := hostCounts{ports: map[string]int{}, namespaces: map[string]int{}}
-	for _, s := range t.services {
+	for _, s := range svcs {
 		if !s.Protocol.IsHTTP() {
 			continue
 		}
-		if h.ports[s.Host()]++; h.ports[s.Host()] == 1 {
+		if h.ports[s.host]++; h.ports[s.host] == 1 {
 			h.namespaces[s.Name]++
 		}
 	}

@@ -10,12 +10,18 @@ import (
 type svc struct {
 	*model.Service
 	key      string
+	host     string   // name.namespace
 	clusters []string // cluster name of each version, by index
 	baseline int      // index of the baseline version
+	// built is, by role slot, what a Memo remembers the service built to.
+	built [roleSlots]*built
 }
 
+// roleSlots is the number of roles.
+const roleSlots = 3
+
 func newSvc(s *model.Service) *svc {
-	out := &svc{Service: s, key: s.Key(), clusters: make([]string, len(s.Versions))}
+	out := &svc{Service: s, key: s.Key(), host: s.Host(), clusters: make([]string, len(s.Versions))}
 	for i := range s.Versions {
 		out.clusters[i] = out.key + "/" + s.Versions[i].Name
 		if s.Versions[i].Lane == "" {

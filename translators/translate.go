@@ -58,7 +58,7 @@ func Translate(cfg *model.Config, role model.Role, opts ...Option) (*Resources, 
 		rm = m.role(role)
 		rm.mu.Lock()
 		defer rm.mu.Unlock()
-		rm.begin(m, cfg)
+		rm.begin()
 		defer rm.end()
 	}
 	t := newTranslator(cfg, role, o, rm)
@@ -125,34 +125,28 @@ type translator struct {
 	role     model.Role
 	opts     options
 	services []*svc
-	byName   map[string][]*svc // by name.namespace
+	idx      *index
 	shared   shared
 	memo     *roleMemo // nil without a Memo
 	out      Resources
 	errs     []error
 }
 
-// newTranslator translates cfg, with the services the memo rm already
-// made, if any.
+// newTranslator translates cfg, with the views of its services the memo
+// already has, if any.
 func newTranslator(cfg *model.Config, role model.Role, opts options, rm *roleMemo) *translator {
-	t := &translator{cfg: cfg, role: role, opts: opts, memo: rm, byName: map[string][]*svc{}}
-	t.services = make([]*svc, len(cfg.Services))
-	for i := range cfg.Services {
-		s := newSvcOf(rm, cfg, i)
-		t.services[i] = s
-		t.byName[s.Host()] = append(t.byName[s.Host()], s)
+	t := &translator{cfg: cfg, role: role, opts: opts, memo: rm}
+	if rm != nil {
+		t.services, t.idx = opts.memo.observe(cfg)
+	} else {
+		t.services = make([]*svc, len(cfg.Services))
+		for i := range cfg.Services {
+			t.services[i] = newSvc(&cfg.Services[i])
+		}
+		t.idx = newIndex(t.services)
 	}
 	t.shared = t.newShared()
 	return t
-}
-
-// newSvcOf is the translator's view of the i-th service of cfg: the
-// memo's, when there is one.
-func newSvcOf(rm *roleMemo, cfg *model.Config, i int) *svc {
-	if rm != nil {
-		return rm.svcs[i]
-	}
-	return newSvc(&cfg.Services[i])
 }
 
 func (t *translator) fail(err error) {
@@ -164,7 +158,8 @@ func (t *translator) fail(err error) {
 // service resolves a reference as model.Config.Service does, by index.
 func (t *translator) service(ref model.ServiceRef) *svc {
 	var found *svc
-	for _, s := range t.byName[ref.Name+"."+ref.Namespace] {
+	for _, i := range t.idx.byName[ref.Name+"."+ref.Namespace] {
+		s := t.services[i]
 		if ref.Port == 0 || ref.Port == s.Port {
 			if found != nil {
 				return nil
