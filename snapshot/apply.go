@@ -137,14 +137,15 @@ func (u *update) countIn(t types.ResponseType, name string, refs references) ref
 func refsDiff(prev, next references) (added, gone references) {
 	added, gone = references{}, references{}
 	for t := range types.UnknownType {
-		if len(prev[t])+len(next[t]) == 0 {
+		p, nx := trimCommon(prev[t], next[t])
+		if len(p)+len(nx) == 0 {
 			continue
 		}
-		n := make(map[string]int, len(next[t]))
-		for _, name := range next[t] {
+		n := make(map[string]int, len(nx))
+		for _, name := range nx {
 			n[name]++
 		}
-		for _, name := range prev[t] {
+		for _, name := range p {
 			n[name]--
 		}
 		for name, d := range n {
@@ -157,6 +158,22 @@ func refsDiff(prev, next references) (added, gone references) {
 		}
 	}
 	return added, gone
+}
+
+// trimCommon drops what a and b begin and end with alike, which changes
+// nothing of their difference: the references of a large resource that
+// changed in one place cost that place.
+func trimCommon(a, b []string) ([]string, []string) {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	a, b = a[i:], b[i:]
+	j := 0
+	for j < len(a) && j < len(b) && a[len(a)-1-j] == b[len(b)-1-j] {
+		j++
+	}
+	return a[:len(a)-j], b[:len(b)-j]
 }
 
 // count adds delta to the reference counts of what refs name.

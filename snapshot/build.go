@@ -2,7 +2,6 @@ package snapshot
 
 import (
 	"errors"
-	"maps"
 	"runtime"
 	"sync"
 
@@ -37,9 +36,9 @@ type group struct {
 	resources [types.UnknownType][]types.Resource
 	checks    [types.UnknownType][]checked // of a changed group
 	names     [types.UnknownType][]string  // of its resources, once checked
-	// routes are the checks of the routes of its route configurations;
-	// known, those of the group it replaces.
-	routes, known routeChecks
+	// routes remember the checks of the routes of its route
+	// configurations; known, those of the group it replaces.
+	routes, known routeMemos
 }
 
 // NewBuilder returns a Builder that remembers nothing yet.
@@ -61,8 +60,7 @@ func Build(res *translators.Resources) (*Snapshot, error) { return NewBuilder().
 func (b *Builder) Build(res *translators.Resources) (*Snapshot, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	next := groupsOf(res, b.groups)
-	changed, gone := b.diff(next)
+	changed, gone := b.diff(res)
 	if err := checkGroups(changed); err != nil {
 		return nil, err
 	}
@@ -70,66 +68,89 @@ func (b *Builder) Build(res *translators.Resources) (*Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	b.remember(next, snap)
+	b.remember(changed, gone, snap)
 	return snap, nil
 }
 
-// groupsOf splits a translation into groups: its pieces when it has them
-// alone (translators.PiecesOnly), or else each resource of its lists. A
-// piece seen in the last build keeps its group, last.
-func groupsOf(res *translators.Resources, last map[string]*group) map[string]*group {
-	out := make(map[string]*group, len(last))
-	if len(res.Pieces) > 0 && res.Lists.Empty() {
-		for _, p := range res.Pieces {
-			if g, ok := last[p.Key]; ok && g.ident == p {
-				out[p.Key] = g
-				continue
+// diff splits a translation into groups (its pieces when it has them
+// alone, translators.PiecesOnly; else each resource of its lists) and
+// returns those that are new or changed since the last build, and the last
+// build's groups that are gone. A group the last build saw, the very same
+// piece or resource, costs one lookup.
+func (b *Builder) diff(res *translators.Resources) (changed, gone []*group) {
+	found := 0
+	see := func(key string, ident any, fill func(*group)) {
+		old, ok := b.groups[key]
+		if ok {
+			found++
+			if old.ident == ident {
+				return
 			}
-			g := &group{key: p.Key, ident: p}
-			for _, k := range allKinds {
-				g.resources[k.Type] = p.Of(k)
-			}
-			out[g.key] = g
 		}
-		return out
+		g := &group{key: key, ident: ident}
+		if ok {
+			g.known = old.routes
+		}
+		fill(g)
+		changed = append(changed, g)
 	}
-	for _, k := range allKinds {
-		for _, r := range res.Of(k) {
-			g := &group{key: k.Name + "/" + cachev3.GetResourceName(r), ident: r}
-			g.resources[k.Type] = []types.Resource{r}
-			out[g.key] = g
+	if pieces(res) {
+		for _, p := range res.Pieces {
+			see(p.Key, p, func(g *group) {
+				for _, k := range allKinds {
+					g.resources[k.Type] = p.Of(k)
+				}
+			})
+		}
+	} else {
+		for _, k := range allKinds {
+			for _, r := range res.Of(k) {
+				see(k.Name+"/"+cachev3.GetResourceName(r), r, func(g *group) { g.resources[k.Type] = []types.Resource{r} })
+			}
+		}
+	}
+	if found < len(b.groups) {
+		gone = b.gone(res)
+	}
+	return changed, gone
+}
+
+// pieces reports whether a translation comes in pieces alone.
+func pieces(res *translators.Resources) bool { return len(res.Pieces) > 0 && res.Lists.Empty() }
+
+// gone is the last build's groups that a translation does not have.
+func (b *Builder) gone(res *translators.Resources) []*group {
+	present := map[string]bool{}
+	if pieces(res) {
+		for _, p := range res.Pieces {
+			present[p.Key] = true
+		}
+	} else {
+		for _, k := range allKinds {
+			for _, r := range res.Of(k) {
+				present[k.Name+"/"+cachev3.GetResourceName(r)] = true
+			}
+		}
+	}
+	var out []*group
+	for key, g := range b.groups {
+		if !present[key] {
+			out = append(out, g)
 		}
 	}
 	return out
 }
 
-// diff returns the groups that are new or changed since the last build,
-// and the last build's groups that are gone.
-func (b *Builder) diff(next map[string]*group) (changed []*group, gone []*group) {
-	for key, g := range next {
-		old, ok := b.groups[key]
-		if ok && old.ident == g.ident {
-			g.names = old.names
-			continue
-		}
-		if ok {
-			g.known = old.routes
-		}
-		changed = append(changed, g)
+// remember makes a successful build's groups the builder's.
+func (b *Builder) remember(changed, gone []*group, snap *Snapshot) {
+	for _, g := range gone {
+		delete(b.groups, g.key)
 	}
-	for key, old := range b.groups {
-		if _, ok := next[key]; !ok {
-			gone = append(gone, old)
-		}
-	}
-	return changed, gone
-}
-
-func (b *Builder) remember(next map[string]*group, snap *Snapshot) {
-	for _, g := range next { // the snapshot holds them
+	for _, g := range changed { // the snapshot holds their resources
 		g.resources, g.checks, g.known = [types.UnknownType][]types.Resource{}, [types.UnknownType][]checked{}, nil
+		b.groups[g.key] = g
 	}
-	b.groups, b.last = next, snap
+	b.last = snap
 }
 
 // checked is what a check learnt of one resource.
@@ -138,7 +159,7 @@ type checked struct {
 	version string
 	refs    references
 	err     error
-	routes  routeChecks // a route configuration's routes
+	routes  *routeMemo // a large route configuration's routes
 }
 
 // checkGroups checks every resource of the changed groups, on every core,
@@ -164,7 +185,7 @@ func checkGroups(groups []*group) error {
 		errs = append(errs, results[i].err)
 		j.g.checks[j.t] = append(j.g.checks[j.t], results[i])
 		j.g.names[j.t] = append(j.g.names[j.t], results[i].name)
-		j.g.keepRoutes(results[i].routes)
+		j.g.keepRoutes(results[i].name, results[i].routes)
 	}
 	return errors.Join(errs...)
 }
@@ -183,17 +204,15 @@ func parallel(n int, f func(int)) {
 	wg.Wait()
 }
 
-// keepRoutes adds the checks of a route configuration's routes to the
-// group's.
-func (g *group) keepRoutes(routes routeChecks) {
-	if len(routes) == 0 {
+// keepRoutes keeps the memory of a route configuration's routes.
+func (g *group) keepRoutes(name string, m *routeMemo) {
+	if m == nil {
 		return
 	}
 	if g.routes == nil {
-		g.routes = routes
-		return
+		g.routes = routeMemos{}
 	}
-	maps.Copy(g.routes, routes)
+	g.routes[name] = m
 }
 
 func typeName(r types.Resource) string { return string(r.ProtoReflect().Descriptor().Name()) }

@@ -19,12 +19,12 @@ type validator interface {
 
 // check validates one resource, hashes its deterministic encoding and reads
 // its references; a large route configuration route by route, recalling
-// the routes known checked.
-func check(r types.Resource, known routeChecks) checked {
+// the routes its memory has checked.
+func check(r types.Resource, known routeMemos) checked {
 	if rc, ok := r.(*routev3.RouteConfiguration); ok && routeCount(rc) >= routeByRouteAt {
-		used := make(routeChecks, len(known))
-		c := checkRouteConfig(rc, known, used)
-		c.routes = used
+		m := known.memoFor(rc.GetName())
+		c := checkRouteConfig(rc, m)
+		c.routes = m
 		return c
 	}
 	c := checked{name: cachev3.GetResourceName(r)}

@@ -3,6 +3,7 @@ package snapshot
 import (
 	"encoding/binary"
 	"fmt"
+	"sync"
 
 	"github.com/cespare/xxhash/v2"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
@@ -12,19 +13,40 @@ import (
 )
 
 // routeCheck is what checking one route learnt: the digest of its
-// deterministic encoding, the clusters it names, or its problem.
+// deterministic encoding, the clusters it names, or its problem; and the
+// last check of its route configuration that saw it.
 type routeCheck struct {
 	digest   uint64
 	clusters []string
 	err      error
+	seenAt   uint64
 }
 
-// routeChecks remembers the checks of routes by identity. A route
-// configuration that aggregates many services (a gateway's) is rebuilt on
-// every change to any of them, but from the same route messages for the
-// services that did not change (translators.Memo): those are not
-// validated, encoded or hashed again.
-type routeChecks map[*routev3.Route]routeCheck
+// routeMemo remembers the checks of a route configuration's routes by
+// identity. A route configuration that aggregates many services (a
+// gateway's) is rebuilt on every change to any of them, but from the same
+// route messages for the services that did not change (translators.Memo):
+// those are not validated, encoded or hashed again. Routes are immutable
+// once built, so what it holds stays true whether or not the build that
+// checked them succeeds; it forgets the routes a check did not see.
+type routeMemo struct {
+	mu       sync.Mutex
+	checks   map[*routev3.Route]*routeCheck
+	pass     uint64 // checks begun
+	clusters int    // clusters named, at the last check
+}
+
+// routeMemos are a group's route memories, by route configuration name.
+type routeMemos map[string]*routeMemo
+
+// memoFor is the memory of the named route configuration's routes: the
+// one known, else a new one.
+func (ms routeMemos) memoFor(name string) *routeMemo {
+	if m, ok := ms[name]; ok {
+		return m
+	}
+	return &routeMemo{checks: map[*routev3.Route]*routeCheck{}}
+}
 
 // routeByRouteAt is the number of routes from which a route configuration
 // is checked route by route: one that aggregates services. A smaller one,
@@ -48,10 +70,9 @@ var (
 
 // checkRouteConfig checks a route configuration as check does, route by
 // route: the configuration without its routes is validated and encoded
-// whole, each route on its own unless known has it. Its version digests
-// the encoding without routes and each route's digest, in order. used
-// collects the checks of its routes.
-func checkRouteConfig(rc *routev3.RouteConfiguration, known routeChecks, used routeChecks) checked {
+// whole, each route on its own unless the memory has it. Its version
+// digests the encoding without routes and each route's digest, in order.
+func checkRouteConfig(rc *routev3.RouteConfiguration, m *routeMemo) checked {
 	c := checked{name: rc.GetName(), refs: references{}}
 	shell := withoutRoutes(rc)
 	if err := validateAll(shell); err != nil {
@@ -63,6 +84,11 @@ func checkRouteConfig(rc *routev3.RouteConfiguration, known routeChecks, used ro
 		c.err = fmt.Errorf("RouteConfiguration %q: %w", c.name, err)
 		return c
 	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.pass++
+	seen := 0
+	clusters := make([]string, 0, m.clusters)
 	h := xxhash.New()
 	_, _ = h.Write(bytes)
 	var buf [8]byte
@@ -70,27 +96,52 @@ func checkRouteConfig(rc *routev3.RouteConfiguration, known routeChecks, used ro
 		binary.LittleEndian.PutUint64(buf[:], uint64(i))
 		_, _ = h.Write(buf[:]) // which virtual host the next routes are of
 		for j, r := range vh.GetRoutes() {
-			got := checkRoute(r, known, used)
+			got := m.check(r, &seen)
 			if got.err != nil {
 				c.err = fmt.Errorf("RouteConfiguration %q: virtual host %q: route %d: %w", c.name, vh.GetName(), j, got.err)
 				return c
 			}
 			binary.LittleEndian.PutUint64(buf[:], got.digest)
 			_, _ = h.Write(buf[:])
-			c.refs[types.Cluster] = append(c.refs[types.Cluster], got.clusters...)
+			clusters = append(clusters, got.clusters...)
 		}
 	}
+	m.forgetUnseen(seen)
+	m.clusters, c.refs[types.Cluster] = len(clusters), clusters
 	c.version = digestVersion(h.Sum64())[1:]
 	return c
 }
 
-// checkRoute checks one route, or recalls its check.
-func checkRoute(r *routev3.Route, known, used routeChecks) routeCheck {
-	if rc, ok := known[r]; ok {
-		used[r] = rc
-		return rc
+// check checks one route, or recalls its check, and counts the routes
+// seen in this pass.
+func (m *routeMemo) check(r *routev3.Route, seen *int) *routeCheck {
+	rc, ok := m.checks[r]
+	if !ok {
+		rc = checkRoute(r)
+		m.checks[r] = rc
 	}
-	var rc routeCheck
+	if rc.seenAt != m.pass {
+		rc.seenAt = m.pass
+		*seen++
+	}
+	return rc
+}
+
+// forgetUnseen drops the checks of the routes this pass did not see.
+func (m *routeMemo) forgetUnseen(seen int) {
+	if seen == len(m.checks) {
+		return
+	}
+	for r, rc := range m.checks {
+		if rc.seenAt != m.pass {
+			delete(m.checks, r)
+		}
+	}
+}
+
+// checkRoute checks one route.
+func checkRoute(r *routev3.Route) *routeCheck {
+	rc := &routeCheck{}
 	if rc.err = validateAll(r); rc.err == nil {
 		var bytes []byte
 		bytes, rc.err = proto.MarshalOptions{Deterministic: true}.Marshal(r)
@@ -99,7 +150,6 @@ func checkRoute(r *routev3.Route, known, used routeChecks) routeCheck {
 	refs := references{}
 	refs.route(r)
 	rc.clusters = refs[types.Cluster]
-	used[r] = rc
 	return rc
 }
 
