@@ -30,6 +30,7 @@ func Build(parts []*model.Config, opts ...translators.Option) (*Result, error) {
 type builder struct {
 	memo  *translators.Memo
 	snaps map[model.Role]*snapshot.Builder
+	last  *model.Config // the last configuration built
 }
 
 func newBuilder() *builder {
@@ -47,7 +48,8 @@ func (b *builder) build(parts []*model.Config, opts []translators.Option) (*Resu
 		return nil, err
 	}
 	cfg.Normalize()
-	if err := model.Validate(cfg); err != nil {
+	reused := model.Reuse(cfg, b.last)
+	if err := model.Revalidate(cfg, b.last, reused); err != nil {
 		return nil, err
 	}
 	roles := model.AllRoles()
@@ -67,6 +69,7 @@ func (b *builder) build(parts []*model.Config, opts []translators.Option) (*Resu
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	b.last = cfg
 	out := &Result{Config: cfg, Resources: map[model.Role]*translators.Resources{}, Snapshots: map[model.Role]*snapshot.Snapshot{}}
 	for i, role := range roles {
 		out.Resources[role], out.Snapshots[role] = res[i], snaps[i]
