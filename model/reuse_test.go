@@ -124,6 +124,22 @@ func TestRevalidateChecksWhatChanged(t *testing.T) {
 			t.Errorf("reused services whose lane is gone: %v", err)
 		}
 	})
+	t.Run("a gateway route made ambiguous", func(t *testing.T) {
+		next := last.DeepCopy()
+		other := next.Service(ServiceRef{Name: "reviews", Namespace: DefaultNamespace}).deepCopy()
+		other.Port++
+		next.Services = append(next.Services, other)
+		if err := Revalidate(next, last, Reuse(next, last)); err == nil || !strings.Contains(err.Error(), "several ports") {
+			t.Errorf("a known route to a service that now has two ports: %v", err)
+		}
+	})
+	t.Run("a gateway route changed", func(t *testing.T) {
+		next := last.DeepCopy()
+		next.Gateways[0].Routes[0].Weights = map[string]Weight{"v9": WeightFull}
+		if err := Revalidate(next, last, Reuse(next, last)); err == nil || !strings.Contains(err.Error(), "v9") {
+			t.Errorf("a route whose weights name no version: %v", err)
+		}
+	})
 	t.Run("nothing changed", func(t *testing.T) {
 		next := last.DeepCopy()
 		if err := Revalidate(next, last, Reuse(next, last)); err != nil {

@@ -56,21 +56,23 @@ func Validate(c *Config) error { return Revalidate(c, nil, nil) }
 // Revalidate is Validate for a configuration that follows last, which
 // passed Validate: a service that reused marks (the very service last had;
 // see Reuse) is not checked again on its own when the lane header and the
-// lanes' names are as last's, as it depends on nothing else. What spans
-// services (duplicates, ports, references) is checked as Validate does.
+// lanes' names are as last's, as it depends on nothing else; nor is a
+// gateway route that is as last had it and leads to such a service. What
+// spans services (duplicates, ports, which service a route leads to) is
+// checked as Validate does.
 // A change to one service of thousands so costs about one service.
 func Revalidate(c, last *Config, reused []bool) error {
 	var p problems
-	v := validator{cfg: c, p: &p, byHost: map[string][]*Service{}, laneNames: map[string]bool{}, certNames: map[string]Origin{}}
+	v := validator{cfg: c, p: &p, byHost: map[string][]int{}, laneNames: map[string]bool{}, certNames: map[string]Origin{}}
 	for i := range c.Services {
-		s := &c.Services[i]
-		v.byHost[s.Host()] = append(v.byHost[s.Host()], s)
+		host := c.Services[i].Host()
+		v.byHost[host] = append(v.byHost[host], i)
 	}
 	for _, l := range c.Lanes {
 		v.laneNames[l.Name] = true
 	}
 	if last != nil && len(reused) == len(c.Services) && sameServiceInputs(c, last) {
-		v.reused = reused
+		v.last, v.reused = last, reused
 	}
 	v.config()
 	return p.err()
@@ -94,10 +96,13 @@ func sameServiceInputs(c, last *Config) bool {
 type validator struct {
 	cfg       *Config
 	p         *problems
-	byHost    map[string][]*Service // services by name.namespace
-	laneNames map[string]bool       // defined lane names
-	certNames map[string]Origin     // certificates seen so far
-	reused    []bool                // services known valid, by index; nil for none
+	byHost    map[string][]int  // service indexes by name.namespace
+	laneNames map[string]bool   // defined lane names
+	certNames map[string]Origin // certificates seen so far
+	// reused marks, by index, the services known valid, of last; nil
+	// for none.
+	reused []bool
+	last   *Config
 }
 
 // valid reports whether the i-th service is known valid on its own.

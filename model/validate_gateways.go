@@ -18,7 +18,9 @@ func (v *validator) gateways() {
 		v.gatewayPort(g.Origin.At("port"), subject, g.Port, ports)
 		v.gatewayTLS(g, subject, ports)
 		for j := range g.Routes {
-			v.route(&g.Routes[j], fmt.Sprintf("%s: route %d", subject, j+1))
+			if !v.knownRoute(i, j) {
+				v.route(&g.Routes[j], fmt.Sprintf("%s: route %d", subject, j+1))
+			}
 		}
 	}
 }
@@ -97,14 +99,39 @@ func (v *validator) route(r *GatewayRoute, subject string) {
 	v.action(r.Origin, subject, &r.Action, []RouteMatch{r.Match}, s)
 }
 
+// knownRoute reports whether route j of gateway i is known valid: it is
+// as the last configuration had it, and it leads to one service, a reused
+// one, as it did then.
+func (v *validator) knownRoute(i, j int) bool {
+	if v.last == nil || i >= len(v.last.Gateways) {
+		return false
+	}
+	g, lg := &v.cfg.Gateways[i], &v.last.Gateways[i]
+	if lg.Name != g.Name || j >= len(lg.Routes) || !lg.Routes[j].Equal(&g.Routes[j]) {
+		return false
+	}
+	found := v.servicesOf(&g.Routes[j])
+	return len(found) == 1 && v.reused[found[0]]
+}
+
+// servicesOf lists the indexes of the services a route's reference
+// matches.
+func (v *validator) servicesOf(r *GatewayRoute) []int {
+	var found []int
+	for _, i := range v.byHost[r.Service.Name+"."+r.Service.Namespace] {
+		if r.Service.Matches(&v.cfg.Services[i]) {
+			found = append(found, i)
+		}
+	}
+	return found
+}
+
 // routeService resolves the route's service, or reports why it cannot.
 func (v *validator) routeService(r *GatewayRoute, subject string) *Service {
 	pos := r.Origin.At("service")
 	var found []*Service
-	for _, s := range v.byHost[r.Service.Name+"."+r.Service.Namespace] {
-		if r.Service.Matches(s) {
-			found = append(found, s)
-		}
+	for _, i := range v.servicesOf(r) {
+		found = append(found, &v.cfg.Services[i])
 	}
 	switch {
 	case len(found) == 0:
