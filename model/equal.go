@@ -2,6 +2,7 @@ package model
 
 import (
 	"maps"
+	"reflect"
 	"slices"
 )
 
@@ -17,10 +18,34 @@ func (s *Service) Equal(o *Service) bool {
 		s.Protocol == o.Protocol && s.Origin == o.Origin &&
 		equalFunc(s.Versions, o.Versions, Version.equal) &&
 		equalFunc(s.Matches, o.Matches, ServiceMatch.equal) &&
-		maps.Equal(s.Weights, o.Weights) &&
+		equalMaps(s.Weights, o.Weights) &&
 		equalFunc(s.Routes, o.Routes, ServiceRoute.equal) &&
 		slices.Equal(s.Mirrors, o.Mirrors) &&
 		s.Policy.equal(&o.Policy)
+}
+
+// SameRouting reports whether s and o are Equal but for the endpoints of
+// their versions: whether they route requests alike, which endpoint churn,
+// the most frequent change, leaves as it is.
+func (s *Service) SameRouting(o *Service) bool {
+	a, b := *s, *o
+	a.Versions, b.Versions = nil, nil
+	return a.Equal(&b) && equalFunc(s.Versions, o.Versions, Version.sameButEndpoints)
+}
+
+func (v Version) sameButEndpoints(o Version) bool {
+	return v.Name == o.Name && v.Lane == o.Lane && v.Origin == o.Origin
+}
+
+// equalMaps is maps.Equal, at once true for the very same map.
+func equalMaps(a, b map[string]Weight) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	if len(a) == 0 || reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer() {
+		return true
+	}
+	return maps.Equal(a, b)
 }
 
 // equalFunc is slices.EqualFunc, at once true for the very same list.
@@ -44,7 +69,7 @@ func (m ServiceMatch) equal(o ServiceMatch) bool {
 }
 
 func (r ServiceRoute) equal(o ServiceRoute) bool {
-	return r.Origin == o.Origin && maps.Equal(r.Weights, o.Weights) &&
+	return r.Origin == o.Origin && equalMaps(r.Weights, o.Weights) &&
 		slices.EqualFunc(r.Matches, o.Matches, RouteMatch.equal) && r.Action.equal(&o.Action)
 }
 
@@ -91,5 +116,5 @@ func ptrEqual[T comparable](p, o *T) bool {
 // as Service.Equal does.
 func (r *GatewayRoute) Equal(o *GatewayRoute) bool {
 	return r.Service == o.Service && r.Origin == o.Origin && slices.Equal(r.Hostnames, o.Hostnames) &&
-		r.Match.equal(o.Match) && maps.Equal(r.Weights, o.Weights) && r.Action.equal(&o.Action)
+		r.Match.equal(o.Match) && equalMaps(r.Weights, o.Weights) && r.Action.equal(&o.Action)
 }
