@@ -22,29 +22,30 @@ const edgeAddress = "0.0.0.0"
 // plain HTTP port to it.
 func (t *translator) edge() {
 	mirrored := t.gatewayMirrors()
-	used := map[string]bool{}
+	used := make([]bool, len(t.services))
 	for i := range t.cfg.Gateways {
 		g := &t.cfg.Gateways[i]
 		var services []*svc
 		routes := make([][]*routev3.Route, len(g.Routes))
+		gm := t.gatewayMemo(g)
 		for j := range g.Routes {
 			r := &g.Routes[j]
-			s := t.service(r.Service)
+			s, si := t.service(r.Service)
 			if s == nil {
 				t.fail(fmt.Errorf("gateway %s: route %d: service %s is not defined", g.Name, j+1, r.Service))
 				continue
 			}
 			services = append(services, s)
-			routes[j] = t.gatewayRouteRoutes(g.Name+"\x00"+itoa(j), s, r, func() []*routev3.Route {
+			routes[j] = gm.routesOf(j, s, r, func() []*routev3.Route {
 				return t.gatewayRoutes(s, r, routeName(g, j, s))
 			})
-			if !used[s.key] {
-				used[s.key] = true
+			if !used[si] {
+				used[si] = true
 				t.add(t.edgeService(s, mirrored[s.key]))
 			}
 		}
 		name := GatewayListener(g)
-		t.out.Routes = append(t.out.Routes, gatewayRouteConfig(g, name, routes))
+		t.out.Routes = append(t.out.Routes, gm.routeConfig(name, func() *routev3.RouteConfiguration { return gatewayRouteConfig(g, name, routes) }))
 		t.gatewayListeners(g, name, t.edgeHCM(g, name, services))
 	}
 }
@@ -66,7 +67,10 @@ func (t *translator) gatewayMirrors() map[string][]string {
 	out := map[string][]string{}
 	for i := range t.cfg.Gateways {
 		for _, r := range t.cfg.Gateways[i].Routes {
-			if s := t.service(r.Service); s != nil {
+			if len(r.Action.Mirrors) == 0 {
+				continue
+			}
+			if s, _ := t.service(r.Service); s != nil {
 				for _, m := range r.Action.Mirrors {
 					out[s.key] = append(out[s.key], m.Version)
 				}

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 
@@ -33,6 +34,9 @@ type Memo struct {
 	global string
 	byKey  map[string]*svc // svcs, by service key; nil until needed
 	roles  map[model.Role]*roleMemo
+	// routings numbers the ways services route: a view keeps its
+	// previous view's number when only endpoints changed.
+	routings atomic.Uint64
 }
 
 // NewMemo returns an empty Memo.
@@ -99,6 +103,11 @@ func (m *Memo) compare(cfg *model.Config, moved, sameGlobal bool) []*svc {
 				}
 				c := *s // a copy, so that no older configuration stays referenced
 				svcs[i] = newSvc(&c)
+				if prev != nil && sameGlobal && prev.SameRouting(s) {
+					svcs[i].routing = prev.routing
+				} else {
+					svcs[i].routing = m.routings.Add(1)
+				}
 			}
 		})
 	}
@@ -122,7 +131,7 @@ func sameKey(a, b *model.Service) bool {
 // index is what translation needs of a configuration's services taken
 // together, kept while their names, ports and protocols stay as they are.
 type index struct {
-	byName map[string][]int // service indexes, by name.namespace
+	byName map[serviceName][]int // service indexes, by name and namespace
 	hosts  hostCounts
 	// sidecarExtra is, by service index, what a service's sidecar
 	// resources depend on besides the service: how many ports its name
@@ -130,10 +139,14 @@ type index struct {
 	sidecarExtra []string
 }
 
+// serviceName is a service's name and namespace.
+type serviceName struct{ name, namespace string }
+
 func newIndex(svcs []*svc) *index {
-	idx := &index{byName: make(map[string][]int, len(svcs)), hosts: countHosts(svcs), sidecarExtra: make([]string, len(svcs))}
+	idx := &index{byName: make(map[serviceName][]int, len(svcs)), hosts: countHosts(svcs), sidecarExtra: make([]string, len(svcs))}
 	for i, s := range svcs {
-		idx.byName[s.host] = append(idx.byName[s.host], i)
+		name := serviceName{s.Name, s.Namespace}
+		idx.byName[name] = append(idx.byName[name], i)
 		idx.sidecarExtra[i] = strconv.Itoa(idx.hosts.ports[s.host]) + "/" + strconv.Itoa(idx.hosts.namespaces[s.Name])
 	}
 	return idx
@@ -161,15 +174,27 @@ type roleMemo struct {
 	mu   sync.Mutex
 	slot int    // the role's slot in each svc's built
 	pass uint64 // translations begun
-	// gateway routes' routes, by gateway and route index
-	gatewayRoutes map[string]gatewayRouteEntry
+	// gatewayRoutes are the routes of each gateway's routes, by gateway
+	// name and route index.
+	gatewayRoutes map[string]*gatewayMemo
 }
 
-// gatewayRouteEntry is a gateway route's routes as last built.
+// gatewayMemo is a gateway's routes' routes as last built, and the last
+// pass that used them.
+type gatewayMemo struct {
+	seenAt uint64
+	routes []gatewayRouteEntry
+	// rebuilt says whether a route was built in this pass; config is the
+	// gateway's route configuration as last made.
+	rebuilt bool
+	config  *routev3.RouteConfiguration
+}
+
+// gatewayRouteEntry is a gateway route's routes as last built, and the
+// routing of the service they lead to.
 type gatewayRouteEntry struct {
-	seenAt  uint64 // the last pass that used it
 	route   model.GatewayRoute
-	service *svc
+	routing uint64
 	routes  []*routev3.Route
 }
 
@@ -185,7 +210,7 @@ func (m *Memo) role(r model.Role) *roleMemo {
 	defer m.mu.Unlock()
 	rm, ok := m.roles[r]
 	if !ok {
-		rm = &roleMemo{slot: roleSlot(r), gatewayRoutes: map[string]gatewayRouteEntry{}}
+		rm = &roleMemo{slot: roleSlot(r), gatewayRoutes: map[string]*gatewayMemo{}}
 		m.roles[r] = rm
 	}
 	return rm
@@ -204,11 +229,11 @@ func roleSlot(r model.Role) int {
 // begin starts a translation. The caller holds rm.mu until end.
 func (rm *roleMemo) begin() { rm.pass++ }
 
-// end forgets the gateway routes the translation did not have.
+// end forgets the gateways the translation did not have.
 func (rm *roleMemo) end() {
-	for key, e := range rm.gatewayRoutes {
-		if e.seenAt != rm.pass {
-			delete(rm.gatewayRoutes, key)
+	for name, g := range rm.gatewayRoutes {
+		if g.seenAt != rm.pass {
+			delete(rm.gatewayRoutes, name)
 		}
 	}
 }
@@ -230,19 +255,53 @@ func (t *translator) piece(s *svc, extra string, build func() *Piece) *Piece {
 	return b.piece
 }
 
-// gatewayRouteRoutes returns the routes of gateway route r, the key-th of
-// the gateway's, to s: remembered when neither r nor s changed since they
-// were built, else built and remembered.
-func (t *translator) gatewayRouteRoutes(key string, s *svc, r *model.GatewayRoute, build func() []*routev3.Route) []*routev3.Route {
+// gatewayMemo is the memory of gateway g's routes, sized to them: nil
+// without a Memo.
+func (t *translator) gatewayMemo(g *model.Gateway) *gatewayMemo {
 	rm := t.memo
 	if rm == nil {
+		return nil
+	}
+	gm, ok := rm.gatewayRoutes[g.Name]
+	if !ok {
+		gm = &gatewayMemo{}
+		rm.gatewayRoutes[g.Name] = gm
+	}
+	gm.seenAt, gm.rebuilt = rm.pass, false
+	if len(gm.routes) != len(g.Routes) { // routes came or went: keep those before
+		gm.config = nil
+		routes := make([]gatewayRouteEntry, len(g.Routes))
+		copy(routes, gm.routes)
+		gm.routes = routes
+	}
+	return gm
+}
+
+// routesOf returns the routes of gateway route r, the i-th of its
+// gateway, to s: remembered when neither r nor how s routes changed since
+// they were built (routes do not depend on endpoints), else built and
+// remembered.
+func (gm *gatewayMemo) routesOf(i int, s *svc, r *model.GatewayRoute, build func() []*routev3.Route) []*routev3.Route {
+	if gm == nil {
 		return build()
 	}
-	e, ok := rm.gatewayRoutes[key]
-	if !ok || e.service != s || !e.route.Equal(r) {
-		e = gatewayRouteEntry{route: *r, service: s, routes: build()}
+	e := &gm.routes[i]
+	if e.routes == nil || e.routing != s.routing || !e.route.Equal(r) {
+		*e = gatewayRouteEntry{route: *r, routing: s.routing, routes: build()}
+		gm.rebuilt = true
 	}
-	e.seenAt = rm.pass
-	rm.gatewayRoutes[key] = e
 	return e.routes
+}
+
+// routeConfig returns the gateway's route configuration of the given
+// name: the last one when no route of the gateway was built again, else
+// made and remembered.
+func (gm *gatewayMemo) routeConfig(name string, make func() *routev3.RouteConfiguration) *routev3.RouteConfiguration {
+	if gm == nil {
+		return make()
+	}
+	if gm.rebuilt || gm.config == nil || gm.config.GetName() != name {
+		gm.config = make()
+	}
+	return gm.config
 }

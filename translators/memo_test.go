@@ -203,3 +203,34 @@ func TestMemoReusesUnchangedGatewayRoutes(t *testing.T) {
 		t.Errorf("%d of %d routes reused, want all but the changed service's %d", reused, len(before), perService)
 	}
 }
+
+// TestEndpointChurnKeepsTheGatewayRoutes: routes do not depend on
+// endpoints, so a change of endpoints alone keeps a gateway's route
+// configuration, the very same message, while the service's endpoints
+// follow.
+func TestEndpointChurnKeepsTheGatewayRoutes(t *testing.T) {
+	cfg := benchconfig.Generate(10)
+	memo := translators.NewMemo()
+	first, _ := translators.Translate(cfg, model.RoleEdge, translators.WithMemo(memo))
+	next := cfg.DeepCopy()
+	next.Services[3].Versions[0].Endpoints[0].Port = 9999
+	second, _ := translators.Translate(next, model.RoleEdge, translators.WithMemo(memo))
+	if first.Routes[0] != second.Routes[0] {
+		t.Error("an endpoint change built the gateway's route configuration again")
+	}
+	changed := 0
+	for i := range first.Endpoints {
+		if first.Endpoints[i] != second.Endpoints[i] {
+			changed++
+		}
+	}
+	if changed == 0 {
+		t.Error("the changed endpoints were not built again")
+	}
+	last := next.DeepCopy()
+	last.Services[3].Weights = map[string]model.Weight{"v1": 5000, "v2": 5000}
+	third, _ := translators.Translate(last, model.RoleEdge, translators.WithMemo(memo))
+	if third.Routes[0] == second.Routes[0] {
+		t.Error("a weight change kept the gateway's route configuration")
+	}
+}

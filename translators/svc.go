@@ -15,6 +15,9 @@ type svc struct {
 	baseline int      // index of the baseline version
 	// built is, by role slot, what a Memo remembers the service built to.
 	built [roleSlots]*built
+	// routing numbers how the service routes, for a Memo: the same for
+	// views of it that differ in endpoints alone.
+	routing uint64
 }
 
 // roleSlots is the number of roles.

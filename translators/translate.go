@@ -155,17 +155,20 @@ func (t *translator) fail(err error) {
 	}
 }
 
-// service resolves a reference as model.Config.Service does, by index.
-func (t *translator) service(ref model.ServiceRef) *svc {
-	var found *svc
-	for _, i := range t.idx.byName[ref.Name+"."+ref.Namespace] {
-		s := t.services[i]
-		if ref.Port == 0 || ref.Port == s.Port {
-			if found != nil {
-				return nil
+// service resolves a reference as model.Config.Service does, by index,
+// and returns the service's index too.
+func (t *translator) service(ref model.ServiceRef) (*svc, int) {
+	found := -1
+	for _, i := range t.idx.byName[serviceName{ref.Name, ref.Namespace}] {
+		if ref.Port == 0 || ref.Port == t.services[i].Port {
+			if found >= 0 {
+				return nil, -1
 			}
-			found = s
+			found = i
 		}
 	}
-	return found
+	if found < 0 {
+		return nil, -1
+	}
+	return t.services[found], found
 }
