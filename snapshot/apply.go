@@ -164,6 +164,9 @@ func refsDiff(prev, next references) (added, gone references) {
 // nothing of their difference: the references of a large resource that
 // changed in one place cost that place.
 func trimCommon(a, b []string) ([]string, []string) {
+	if len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0]) { // the very same
+		return nil, nil
+	}
 	i := 0
 	for i < len(a) && i < len(b) && a[i] == b[i] {
 		i++

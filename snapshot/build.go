@@ -39,6 +39,24 @@ type group struct {
 	// routes remember the checks of the routes of its route
 	// configurations; known, those of the group it replaces.
 	routes, known routeMemos
+	replaces      *group // the last build's group of its key, if any
+}
+
+// unchanged is the last check of the t resource at index i of a changed
+// group when it is the very resource the group it replaces had there: a
+// group that aggregates services is new on every change to any of them,
+// but most of its resources are not.
+func (b *Builder) unchanged(g *group, t types.ResponseType, i int) (checked, bool) {
+	old := g.replaces
+	if old == nil || b.last == nil || i >= len(old.names[t]) {
+		return checked{}, false
+	}
+	name := old.names[t][i]
+	e, ok := b.last.set(t).get(name)
+	if !ok || e.resource != g.resources[t][i] {
+		return checked{}, false
+	}
+	return checked{name: name, version: e.version, refs: e.refs, routes: old.routes[name]}, true
 }
 
 // NewBuilder returns a Builder that remembers nothing yet.
@@ -61,7 +79,7 @@ func (b *Builder) Build(res *translators.Resources) (*Snapshot, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	changed, gone := b.diff(res)
-	if err := checkGroups(changed); err != nil {
+	if err := b.checkGroups(changed); err != nil {
 		return nil, err
 	}
 	snap, err := b.apply(changed, gone)
@@ -89,7 +107,7 @@ func (b *Builder) diff(res *translators.Resources) (changed, gone []*group) {
 		}
 		g := &group{key: key, ident: ident}
 		if ok {
-			g.known = old.routes
+			g.replaces, g.known = old, old.routes
 		}
 		fill(g)
 		changed = append(changed, g)
@@ -147,7 +165,7 @@ func (b *Builder) remember(changed, gone []*group, snap *Snapshot) {
 		delete(b.groups, g.key)
 	}
 	for _, g := range changed { // the snapshot holds their resources
-		g.resources, g.checks, g.known = [types.UnknownType][]types.Resource{}, [types.UnknownType][]checked{}, nil
+		g.resources, g.checks, g.known, g.replaces = [types.UnknownType][]types.Resource{}, [types.UnknownType][]checked{}, nil, nil
 		b.groups[g.key] = g
 	}
 	b.last = snap
@@ -163,8 +181,8 @@ type checked struct {
 }
 
 // checkGroups checks every resource of the changed groups, on every core,
-// and names each group's resources.
-func checkGroups(groups []*group) error {
+// but those unchanged, and names each group's resources.
+func (b *Builder) checkGroups(groups []*group) error {
 	type job struct {
 		g *group
 		t types.ResponseType
@@ -179,7 +197,14 @@ func checkGroups(groups []*group) error {
 		}
 	}
 	results := make([]checked, len(jobs))
-	parallel(len(jobs), func(i int) { results[i] = check(jobs[i].g.resources[jobs[i].t][jobs[i].i], jobs[i].g.known) })
+	parallel(len(jobs), func(i int) {
+		j := jobs[i]
+		if c, ok := b.unchanged(j.g, j.t, j.i); ok {
+			results[i] = c
+			return
+		}
+		results[i] = check(j.g.resources[j.t][j.i], j.g.known)
+	})
 	var errs []error
 	for i, j := range jobs {
 		errs = append(errs, results[i].err)

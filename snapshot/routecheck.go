@@ -127,9 +127,12 @@ func (m *routeMemo) check(r *routev3.Route, seen *int) *routeCheck {
 	return rc
 }
 
-// forgetUnseen drops the checks of the routes this pass did not see.
+// forgetUnseen drops the checks of the routes this pass did not see, once
+// they are a quarter of those it saw: a change to one service of
+// thousands does not sweep the memory of every route, and what is kept
+// unseen stays bounded.
 func (m *routeMemo) forgetUnseen(seen int) {
-	if seen == len(m.checks) {
+	if len(m.checks)-seen <= seen/4 {
 		return
 	}
 	for r, rc := range m.checks {

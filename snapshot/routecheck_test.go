@@ -63,3 +63,29 @@ func TestBrokenRouteOfAGatewayIsReported(t *testing.T) {
 		t.Errorf("a route without a match: %v", err)
 	}
 }
+
+// TestRouteMemoryStaysBounded changes the weights of one service after
+// another: the memory of the gateway's route checks forgets the routes
+// that are gone, keeping at most a quarter more than the gateway has.
+func TestRouteMemoryStaysBounded(t *testing.T) {
+	memo, b := translators.NewMemo(), NewBuilder()
+	const name = "gateway_public"
+	for step := range 60 {
+		c := benchconfig.Generate(20)
+		c.Services[step%20].Weights = map[string]model.Weight{"v1": model.Weight(100 * step), "v2": model.WeightFull - model.Weight(100*step)}
+		snap, err := b.Build(edgeOf(t, c, memo))
+		if err != nil {
+			t.Fatal(err)
+		}
+		live := routeCount(snap.Resources(types.Route)[name].(*routev3.RouteConfiguration))
+		kept := 0
+		for _, g := range b.groups {
+			if m := g.routes[name]; m != nil {
+				kept = len(m.checks)
+			}
+		}
+		if kept < live || kept > live+live/4 {
+			t.Fatalf("step %d: %d route checks kept for %d routes", step, kept, live)
+		}
+	}
+}

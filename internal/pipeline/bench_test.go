@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/graylane/graylane/internal/benchconfig"
@@ -27,15 +28,19 @@ func BenchmarkTranslateAndSnapshot(b *testing.B) {
 	}
 }
 
-// BenchmarkOneServiceChanged measures what the control plane does on a
-// typical change to one service of n: its weights move (weight), or one
-// of its endpoints moves (endpoint); the rest is as before. The memo and
-// the builder remember the previous build, as the pipeline's do. The
-// figures should not grow with n.
+// BenchmarkOneServiceChanged measures what translating and snapshotting
+// one role costs on a typical change to one service of n: its weights
+// move (weight), or one of its endpoints moves (endpoint). The other
+// services come as the pipeline hands them on after model.Reuse, the very
+// services of the build before; the memo and the builder remember that
+// build, as the pipeline's do. The figures should not grow with n.
+// BenchmarkAllRoles/change adds what comes before, from a configuration
+// read anew.
 func BenchmarkOneServiceChanged(b *testing.B) {
 	for _, n := range sizes {
 		for _, change := range []string{"weight", "endpoint"} {
-			cfgs := [2]*model.Config{benchconfig.Generate(n), changed(n, change)}
+			base := benchconfig.Generate(n)
+			cfgs := [2]*model.Config{base, sharing(base, change)}
 			for _, role := range model.AllRoles() {
 				b.Run(fmt.Sprintf("services=%d/change=%s/role=%s", n, change, role), func(b *testing.B) {
 					memo, builder := translators.NewMemo(), snapshot.NewBuilder()
@@ -52,17 +57,31 @@ func BenchmarkOneServiceChanged(b *testing.B) {
 }
 
 // changed is the benchmark configuration of n services with the change
-// made to its middle service.
+// made to its middle service, all of it new.
 func changed(n int, change string) *model.Config {
 	c := benchconfig.Generate(n)
-	s := &c.Services[n/2]
+	change1(&c.Services[n/2], change)
+	return c
+}
+
+// sharing is base with the change made to a copy of its middle service,
+// sharing every other service with base.
+func sharing(base *model.Config, change string) *model.Config {
+	c := *base
+	c.Services = slices.Clone(base.Services)
+	i := len(c.Services) / 2
+	c.Services[i] = base.DeepCopy().Services[i]
+	change1(&c.Services[i], change)
+	return &c
+}
+
+func change1(s *model.Service, change string) {
 	switch change {
 	case "weight":
 		s.Weights = map[string]model.Weight{"v1": 5000, "v2": 5000}
 	default:
 		s.Versions[0].Endpoints[0].Port = 9999
 	}
-	return c
 }
 
 // buildRole translates a configuration in pieces, as the pipeline does,
