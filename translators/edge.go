@@ -30,7 +30,7 @@ func (t *translator) edge() {
 		gm := t.gatewayMemo(g)
 		for j := range g.Routes {
 			r := &g.Routes[j]
-			s, si := t.service(r.Service)
+			s, si := gm.service(t, j, r)
 			if s == nil {
 				t.fail(fmt.Errorf("gateway %s: route %d: service %s is not defined", g.Name, j+1, r.Service))
 				continue

@@ -191,11 +191,15 @@ type gatewayMemo struct {
 }
 
 // gatewayRouteEntry is a gateway route's routes as last built, and the
-// routing of the service they lead to.
+// routing of the service they lead to; and the route as last seen, with
+// the service it resolved to in the index of then.
 type gatewayRouteEntry struct {
 	route   model.GatewayRoute
 	routing uint64
 	routes  []*routev3.Route
+	seen    *model.GatewayRoute
+	idx     *index
+	service int
 }
 
 // built is a service's resources for one role, and the inputs from
@@ -277,6 +281,25 @@ func (t *translator) gatewayMemo(g *model.Gateway) *gatewayMemo {
 	return gm
 }
 
+// service resolves the service of gateway route r, the i-th of its
+// gateway, as translator.service does: as last time when r is the very
+// route seen then (configurations do not change once translated) and the
+// services are as they were.
+func (gm *gatewayMemo) service(t *translator, i int, r *model.GatewayRoute) (*svc, int) {
+	if gm == nil {
+		return t.service(r.Service)
+	}
+	e := &gm.routes[i]
+	if e.seen != r || e.idx != t.idx {
+		_, e.service = t.service(r.Service)
+		e.seen, e.idx = r, t.idx
+	}
+	if e.service < 0 {
+		return nil, -1
+	}
+	return t.services[e.service], e.service
+}
+
 // routesOf returns the routes of gateway route r, the i-th of its
 // gateway, to s: remembered when neither r nor how s routes changed since
 // they were built (routes do not depend on endpoints), else built and
@@ -287,7 +310,7 @@ func (gm *gatewayMemo) routesOf(i int, s *svc, r *model.GatewayRoute, build func
 	}
 	e := &gm.routes[i]
 	if e.routes == nil || e.routing != s.routing || !e.route.Equal(r) {
-		*e = gatewayRouteEntry{route: *r, routing: s.routing, routes: build()}
+		e.route, e.routing, e.routes = *r, s.routing, build()
 		gm.rebuilt = true
 	}
 	return e.routes
