@@ -24,6 +24,9 @@ type Builder struct {
 	mu     sync.Mutex
 	last   *Snapshot
 	groups map[string]*group // of the last build, by key
+	// pieces are the groups of the last build that are pieces, by piece:
+	// a lookup by pointer, cheaper than by key.
+	pieces map[*translators.Piece]*group
 	// refs counts, by kind and name, the resources of the last snapshot
 	// that refer to each name.
 	refs [types.UnknownType]map[string]int
@@ -61,7 +64,7 @@ func (b *Builder) unchanged(g *group, t types.ResponseType, i int) (checked, boo
 
 // NewBuilder returns a Builder that remembers nothing yet.
 func NewBuilder() *Builder {
-	b := &Builder{groups: map[string]*group{}}
+	b := &Builder{groups: map[string]*group{}, pieces: map[*translators.Piece]*group{}}
 	for t := range b.refs {
 		b.refs[t] = map[string]int{}
 	}
@@ -114,6 +117,10 @@ func (b *Builder) diff(res *translators.Resources) (changed, gone []*group) {
 	}
 	if pieces(res) {
 		for _, p := range res.Pieces {
+			if g, ok := b.pieces[p]; ok && g.key == p.Key {
+				found++
+				continue
+			}
 			see(p.Key, p, func(g *group) {
 				for _, k := range allKinds {
 					g.resources[k.Type] = p.Of(k)
@@ -159,14 +166,28 @@ func (b *Builder) gone(res *translators.Resources) []*group {
 	return out
 }
 
+// forget drops a group of the last build.
+func (b *Builder) forget(g *group) {
+	delete(b.groups, g.key)
+	if p, ok := g.ident.(*translators.Piece); ok {
+		delete(b.pieces, p)
+	}
+}
+
 // remember makes a successful build's groups the builder's.
 func (b *Builder) remember(changed, gone []*group, snap *Snapshot) {
 	for _, g := range gone {
-		delete(b.groups, g.key)
+		b.forget(g)
 	}
 	for _, g := range changed { // the snapshot holds their resources
+		if g.replaces != nil {
+			b.forget(g.replaces)
+		}
 		g.resources, g.checks, g.known, g.replaces = [types.UnknownType][]types.Resource{}, [types.UnknownType][]checked{}, nil, nil
 		b.groups[g.key] = g
+		if p, ok := g.ident.(*translators.Piece); ok {
+			b.pieces[p] = g
+		}
 	}
 	b.last = snap
 }
