@@ -1,9 +1,6 @@
 package model
 
-import (
-	"runtime"
-	"sync"
-)
+import "github.com/graylane/graylane/internal/parallel"
 
 // Reuse replaces each service of c that is Equal to the service of the
 // same key in last with last's, which shares last's lists and maps, and
@@ -18,19 +15,12 @@ func Reuse(c, last *Config) []bool {
 		return reused
 	}
 	find := lastByKey(c, last)
-	workers := min(runtime.GOMAXPROCS(0), len(c.Services)/1024+1)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			for i := w; i < len(c.Services); i += workers {
-				s := &c.Services[i]
-				if prev := find(i, s); prev != nil && prev.Equal(s) {
-					*s, reused[i] = *prev, true
-				}
-			}
-		})
-	}
-	wg.Wait()
+	parallel.For(len(c.Services), 1024, func(i int) {
+		s := &c.Services[i]
+		if prev := find(i, s); prev != nil && prev.Equal(s) {
+			*s, reused[i] = *prev, true
+		}
+	})
 	return reused
 }
 

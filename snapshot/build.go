@@ -2,12 +2,12 @@ package snapshot
 
 import (
 	"errors"
-	"runtime"
 	"sync"
 
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
 
+	"github.com/graylane/graylane/internal/parallel"
 	"github.com/graylane/graylane/translators"
 )
 
@@ -218,7 +218,7 @@ func (b *Builder) checkGroups(groups []*group) error {
 		}
 	}
 	results := make([]checked, len(jobs))
-	parallel(len(jobs), func(i int) {
+	parallel.For(len(jobs), 64, func(i int) {
 		j := jobs[i]
 		if c, ok := b.unchanged(j.g, j.t, j.i); ok {
 			results[i] = c
@@ -234,20 +234,6 @@ func (b *Builder) checkGroups(groups []*group) error {
 		j.g.keepRoutes(results[i].name, results[i].routes)
 	}
 	return errors.Join(errs...)
-}
-
-// parallel runs f(0..n-1) on every core.
-func parallel(n int, f func(int)) {
-	workers := min(runtime.GOMAXPROCS(0), n/64+1)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			for i := w; i < n; i += workers {
-				f(i)
-			}
-		})
-	}
-	wg.Wait()
 }
 
 // keepRoutes keeps the memory of a route configuration's routes.

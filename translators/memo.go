@@ -1,7 +1,6 @@
 package translators
 
 import (
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -9,6 +8,7 @@ import (
 
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 
+	"github.com/graylane/graylane/internal/parallel"
 	"github.com/graylane/graylane/model"
 )
 
@@ -85,33 +85,26 @@ func (m *Memo) moved(cfg *model.Config) bool {
 // moved, it finds the last ones by key rather than by index.
 func (m *Memo) compare(cfg *model.Config, moved, sameGlobal bool) []*svc {
 	svcs := make([]*svc, len(cfg.Services))
-	workers := min(runtime.GOMAXPROCS(0), len(cfg.Services)/1024+1)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			for i := w; i < len(cfg.Services); i += workers {
-				s := &cfg.Services[i]
-				var prev *svc
-				if !moved {
-					prev = m.svcs[i]
-				} else {
-					prev = m.byKey[s.Key()]
-				}
-				if prev != nil && sameGlobal && prev.Service.Equal(s) {
-					svcs[i] = prev
-					continue
-				}
-				c := *s // a copy, so that no older configuration stays referenced
-				svcs[i] = newSvc(&c)
-				if prev != nil && sameGlobal && prev.SameRouting(s) {
-					svcs[i].routing = prev.routing
-				} else {
-					svcs[i].routing = m.routings.Add(1)
-				}
-			}
-		})
-	}
-	wg.Wait()
+	parallel.For(len(cfg.Services), 1024, func(i int) {
+		s := &cfg.Services[i]
+		var prev *svc
+		if !moved {
+			prev = m.svcs[i]
+		} else {
+			prev = m.byKey[s.Key()]
+		}
+		if prev != nil && sameGlobal && prev.Service.Equal(s) {
+			svcs[i] = prev
+			return
+		}
+		c := *s // a copy, so that no older configuration stays referenced
+		svcs[i] = newSvc(&c)
+		if prev != nil && sameGlobal && prev.SameRouting(s) {
+			svcs[i].routing = prev.routing
+		} else {
+			svcs[i].routing = m.routings.Add(1)
+		}
+	})
 	return svcs
 }
 
