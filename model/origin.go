@@ -25,6 +25,11 @@ type Origin struct {
 // object, such as "policy.timeout") may have positions of their own.
 func NewOrigin(pos string, fields map[string]string) Origin {
 	var b strings.Builder
+	size := 0
+	for path, at := range fields {
+		size += len(path) + len(at) + 2
+	}
+	b.Grow(size)
 	for _, path := range slices.Sorted(maps.Keys(fields)) { // equal origins are equal strings
 		b.WriteString(path)
 		b.WriteByte(0)

@@ -90,19 +90,27 @@ func (s Skipped) String() string {
 // bootstraps, Kubernetes manifests) are skipped; at a file path they are
 // an error. The error joins every problem of every file, sorted by
 // position; Contents is returned with it.
-func ReadContents(path string) (*Contents, error) {
+func ReadContents(path string) (*Contents, error) { return readContents(path, nil) }
+
+// readContents is ReadContents, parsing again only the files whose content
+// is not in parsed (nil for none), which it updates to hold the files read.
+func readContents(path string, parsed *parsedFiles) (*Contents, error) {
 	files, err := Files(path)
 	if err != nil {
 		sum := sha256.Sum256([]byte(err.Error()))
 		return &Contents{Digest: hex.EncodeToString(sum[:])}, err
 	}
-	r := reading{dir: len(files) > 1 || files[0] != path, hash: sha256.New()}
+	r := reading{dir: len(files) > 1 || files[0] != path, hash: sha256.New(), last: parsed.take()}
 	for _, f := range files {
 		r.add(f)
 	}
+	parsed.keep(r.parsed)
 	c := &Contents{Skipped: r.skipped, Digest: hex.EncodeToString(r.hash.Sum(nil))}
 	if len(r.parts) == 0 {
 		return c, &model.Error{Pos: path, Message: "no Graylane configuration in the directory: every *.yaml file is another format"}
+	}
+	for i, p := range r.parts {
+		r.parts[i] = ownCertificates(p)
 	}
 	r.errs = append(r.errs, readCertificates(r.parts, r.hash))
 	c.Digest = hex.EncodeToString(r.hash.Sum(nil))
@@ -118,10 +126,66 @@ type reading struct {
 	parts   []*model.Config
 	errs    []error
 	skipped []Skipped
+	// last are the files parsed by the read before, parsed those of this
+	// one.
+	last, parsed map[string]parsedFile
+}
+
+// parsedFiles remembers the files a source read last, parsed, so that a
+// change to one file of a directory parses that file alone. A parsed
+// file is never changed afterwards: the configuration it gave may be
+// handed on again, and is shared with what was published.
+type parsedFiles struct {
+	files map[string]parsedFile
+}
+
+// parsedFile is a file's content digest and what parsing it gave.
+type parsedFile struct {
+	sum [sha256.Size]byte
+	p   parsed
+}
+
+// take returns the files remembered, empty but not nil when remembering.
+func (pf *parsedFiles) take() map[string]parsedFile {
+	switch {
+	case pf == nil:
+		return nil
+	case pf.files == nil:
+		return map[string]parsedFile{}
+	}
+	return pf.files
+}
+
+func (pf *parsedFiles) keep(files map[string]parsedFile) {
+	if pf != nil {
+		pf.files = files
+	}
+}
+
+// parse parses a file's content, or recalls what the same content gave.
+func (r *reading) parse(file string, data []byte) parsed {
+	sum := sha256.Sum256(data)
+	if f, ok := r.last[file]; ok && f.sum == sum {
+		r.remember(file, f)
+		return f.p
+	}
+	f := parsedFile{sum: sum, p: parse(file, data)}
+	r.remember(file, f)
+	return f.p
+}
+
+func (r *reading) remember(file string, f parsedFile) {
+	if r.last == nil { // not remembering
+		return
+	}
+	if r.parsed == nil {
+		r.parsed = make(map[string]parsedFile, len(r.last))
+	}
+	r.parsed[file] = f
 }
 
 func (r *reading) add(file string) {
-	p, content := readOne(file)
+	p, content := readOne(file, r.parse)
 	switch {
 	case p.foreign != "" && r.dir:
 		r.skipped = append(r.skipped, Skipped{File: file, Format: p.foreign})
@@ -138,7 +202,7 @@ func (r *reading) add(file string) {
 
 // readOne reads and parses one file. It returns what identifies its
 // content too: the content itself, or why it could not be read.
-func readOne(file string) (parsed, []byte) {
+func readOne(file string, parse func(string, []byte) parsed) (parsed, []byte) {
 	f, err := os.Open(file)
 	if err != nil {
 		err = pathError(file, err)
@@ -233,6 +297,26 @@ func Read(path string) (*model.Config, error) {
 		return nil, err
 	}
 	return c.Config, nil
+}
+
+// ownCertificates is c, or, when a gateway of it has TLS, a copy whose
+// gateways' TLS settings are its own: reading certificates into them
+// changes nothing that a remembered file or a published configuration
+// holds.
+func ownCertificates(c *model.Config) *model.Config {
+	if c == nil || !slices.ContainsFunc(c.Gateways, func(g model.Gateway) bool { return g.TLS != nil }) {
+		return c
+	}
+	out := *c
+	out.Gateways = slices.Clone(c.Gateways)
+	for i := range out.Gateways {
+		if t := out.Gateways[i].TLS; t != nil {
+			own := *t
+			own.Certificates = slices.Clone(t.Certificates)
+			out.Gateways[i].TLS = &own
+		}
+	}
+	return &out
 }
 
 // readCertificates reads the PEM files the gateways' certificates name,

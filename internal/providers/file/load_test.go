@@ -1,9 +1,12 @@
 package file
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/graylane/graylane/internal/testcert"
 )
 
 const envoyBootstrap = "node: {id: a, cluster: b}\ndynamic_resources:\n  ads_config: {api_type: GRPC}\n"
@@ -102,5 +105,71 @@ func TestDigestFollowsTheConfigurationOnly(t *testing.T) {
 	write(t, dir, "graylane.yaml", oneService+"# a comment\n")
 	if digest() == first {
 		t.Error("a change to the configuration kept the digest")
+	}
+}
+
+// TestAChangedFileIsParsedAlone reads a directory, changes one of its
+// files and reads it again: the other file's services are the very same
+// (parsed once), the changed file's are new, and a file that is gone is
+// forgotten.
+func TestAChangedFileIsParsedAlone(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "a.yaml", "services:\n  - name: a\n    port: 80\n    versions: [{name: v1}]\n")
+	write(t, dir, "b.yaml", service(81))
+	var files parsedFiles
+	first, err := readContents(dir, &files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, dir, "b.yaml", service(82))
+	second, err := readContents(dir, &files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a1, a2 := first.Config.Services[0], second.Config.Services[0]
+	if a1.Name != "a" || &a1.Versions[0] != &a2.Versions[0] {
+		t.Errorf("the unchanged file was parsed again: %+v, %+v", a1, a2)
+	}
+	if b := second.Config.Services[1]; b.Port != 82 {
+		t.Errorf("the changed file's service: %+v", b)
+	}
+	if err := os.Remove(filepath.Join(dir, "b.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := readContents(dir, &files); err != nil {
+		t.Fatal(err)
+	}
+	if len(files.files) != 1 {
+		t.Errorf("%d files remembered, want the one left", len(files.files))
+	}
+}
+
+// TestReadingCertificatesAgainChangesNoEarlierRead: a file parsed once
+// gives its gateways to every read, but each read's certificates are its
+// own, so a rotated certificate leaves what was read (and published)
+// before as it was.
+func TestReadingCertificatesAgainChangesNoEarlierRead(t *testing.T) {
+	dir := t.TempDir()
+	ca := testcert.NewCA("test")
+	first, second := ca.Leaf("shop.example.com"), ca.Leaf("shop.example.com")
+	writeFile(t, filepath.Join(dir, "certs", "shop.pem"), first.Chain)
+	writeFile(t, filepath.Join(dir, "certs", "shop.key"), first.Key)
+	writeFile(t, filepath.Join(dir, "graylane.yaml"), []byte(routesConfig))
+	var files parsedFiles
+	before, err := readContents(filepath.Join(dir, "graylane.yaml"), &files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "certs", "shop.pem"), second.Chain)
+	writeFile(t, filepath.Join(dir, "certs", "shop.key"), second.Key)
+	after, err := readContents(filepath.Join(dir, "graylane.yaml"), &files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(after.Config.Gateways[0].TLS.Certificates[0].Chain); got != string(second.Chain) {
+		t.Error("the rotated certificate was not read")
+	}
+	if got := string(before.Config.Gateways[0].TLS.Certificates[0].Chain); got != string(first.Chain) {
+		t.Error("reading the rotated certificate changed the earlier read")
 	}
 }

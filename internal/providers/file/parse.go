@@ -77,7 +77,7 @@ func decode(file string, data []byte, root *yaml.Node, extra int) parsed {
 	if err := root.Load(&doc, yaml.WithKnownFields()); err != nil {
 		errs = append(errs, yamlError(file, data, err))
 	}
-	cfg := toModel(&doc, tree{file: file, node: root, line: root.Line})
+	cfg := toModel(&doc, newTree(file, root))
 	cfg.NoServices = none
 	return parsed{cfg: cfg, err: sortProblems(errs)}
 }

@@ -1,7 +1,6 @@
 package file
 
 import (
-	"fmt"
 	"path/filepath"
 	"strconv"
 
@@ -13,12 +12,41 @@ import (
 // tree walks the YAML node tree alongside the decoded document, to give
 // each model object the file and line it was written at.
 type tree struct {
-	file string
+	file *lines
 	node *yaml.Node
 	line int // position used when node is absent
 }
 
-func (t tree) pos(line int) string { return t.file + ":" + strconv.Itoa(line) }
+// newTree is the tree of a file's document.
+func newTree(file string, root *yaml.Node) tree {
+	return tree{file: &lines{name: file}, node: root, line: root.Line}
+}
+
+func (t tree) pos(line int) string { return t.file.pos(line) }
+
+// lines makes each "file:line" position of a file once: every object
+// around a field (a service, its version, the endpoint) records it.
+type lines struct {
+	name string
+	at   []string // by line
+}
+
+func (l *lines) pos(line int) string {
+	if line < 0 || line > maxLines {
+		return l.name + ":" + strconv.Itoa(line)
+	}
+	if line >= len(l.at) {
+		l.at = append(l.at, make([]string, line+1-len(l.at))...)
+	}
+	if l.at[line] == "" {
+		l.at[line] = l.name + ":" + strconv.Itoa(line)
+	}
+	return l.at[line]
+}
+
+// maxLines bounds the positions kept, a million lines: a configuration
+// of 10,000 services has about 300,000.
+const maxLines = 1 << 20
 
 // key returns the value of a mapping key, or an empty tree at t's line.
 func (t tree) key(name string) tree {
@@ -81,7 +109,7 @@ func (t tree) collect(prefix string, fields map[string]string) {
 		}
 	case yaml.SequenceNode:
 		for i, item := range t.node.Content {
-			path := fmt.Sprintf("%s[%d]", prefix, i)
+			path := prefix + "[" + strconv.Itoa(i) + "]"
 			fields[path] = t.pos(item.Line)
 			tree{file: t.file, node: item}.collect(path, fields)
 		}
@@ -100,5 +128,5 @@ func (t tree) relative(path string) string {
 	if path == "" || filepath.IsAbs(path) {
 		return path
 	}
-	return filepath.Join(filepath.Dir(t.file), path)
+	return filepath.Join(filepath.Dir(t.file.name), path)
 }

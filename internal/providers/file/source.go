@@ -44,6 +44,7 @@ type Source struct {
 
 	digest string                 // of the content handed to the publisher last
 	stamp  atomic.Pointer[string] // the files' sizes and times when last read
+	parsed parsedFiles            // the files read last, parsed
 }
 
 // Option configures a Source.
@@ -181,7 +182,7 @@ func (s *Source) read(ctx context.Context) (*Contents, error) {
 	deadline := time.Now().Add(settleRounds * s.settle)
 	for {
 		before := s.settled(ctx, deadline)
-		c, err := ReadContents(s.path)
+		c, err := readContents(s.path, &s.parsed)
 		after := stamp(s.path)
 		s.stamp.Store(&after.sig)
 		if after.sig == before.sig || time.Now().After(deadline) || ctx.Err() != nil {
