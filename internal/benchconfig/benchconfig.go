@@ -1,6 +1,7 @@
 // Package benchconfig generates large configurations for benchmarks: n
 // services of three versions (a baseline and two lanes) with three
-// endpoints each, and a gateway that routes to every service.
+// endpoints each, and a gateway that routes to every service; and writes
+// them in the file format.
 package benchconfig
 
 import (
