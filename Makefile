@@ -124,7 +124,7 @@ golden: ## Rewrite the translators' golden files after an intended change
 
 .PHONY: bench
 bench: ## Run the benchmarks with -benchmem (BENCH=regexp BENCHTIME=1s COUNT=1)
-	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -benchtime $(BENCHTIME) -count $(COUNT) ./internal/providers/file ./translators ./snapshot ./internal/pipeline
+	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -benchtime $(BENCHTIME) -count $(COUNT) ./internal/providers/file ./internal/providers/kubernetes ./translators ./snapshot ./internal/pipeline
 
 .PHONY: load
 load: build ## Load-test with simulated xDS clients: make load CLIENTS=1000 SERVICES=100 LOAD_ARGS=--bare

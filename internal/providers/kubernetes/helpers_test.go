@@ -39,7 +39,7 @@ func route(name string, age time.Duration, parent gatewayv1.ParentReference, rul
 func serviceParent(name string) gatewayv1.ParentReference { return kubetest.ServiceParent(name, 0) }
 
 // fakeClient holds objs, with the status subresources Graylane writes.
-func fakeClient(t *testing.T, objs ...client.Object) client.Client {
+func fakeClient(t testing.TB, objs ...client.Object) client.Client {
 	t.Helper()
 	scheme, err := NewScheme()
 	if err != nil {
@@ -61,7 +61,7 @@ func allKinds() kinds {
 }
 
 // readFrom reads the world from c, as the source reads its cache.
-func readFrom(t *testing.T, c client.Client) *world {
+func readFrom(t testing.TB, c client.Client) *world {
 	t.Helper()
 	w, err := readWorld(context.Background(), readers{objects: c, stored: c, secrets: clientSecrets{get: func(ctx context.Context, key types.NamespacedName, s *corev1.Secret) error {
 		return c.Get(ctx, key, s)
