@@ -33,6 +33,7 @@ func (t *translator) edge() {
 			s, si := gm.service(t, j, r)
 			if s == nil {
 				t.fail(fmt.Errorf("gateway %s: route %d: service %s is not defined", g.Name, j+1, r.Service))
+				gm.forget() // the route configuration lacks this route's routes
 				continue
 			}
 			services = append(services, s)

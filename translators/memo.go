@@ -177,10 +177,11 @@ type roleMemo struct {
 type gatewayMemo struct {
 	seenAt uint64
 	routes []gatewayRouteEntry
-	// rebuilt says whether a route was built in this pass; config is the
-	// gateway's route configuration as last made.
-	rebuilt bool
-	config  *routev3.RouteConfiguration
+	// rebuilt says whether a route was built in this pass, incomplete
+	// whether a route's service was missing; config is the gateway's
+	// route configuration as last made.
+	rebuilt, incomplete bool
+	config              *routev3.RouteConfiguration
 }
 
 // gatewayRouteEntry is a gateway route's routes as last built, and the
@@ -264,7 +265,7 @@ func (t *translator) gatewayMemo(g *model.Gateway) *gatewayMemo {
 		gm = &gatewayMemo{}
 		rm.gatewayRoutes[g.Name] = gm
 	}
-	gm.seenAt, gm.rebuilt = rm.pass, false
+	gm.seenAt, gm.rebuilt, gm.incomplete = rm.pass, false, false
 	if len(gm.routes) != len(g.Routes) { // routes came or went: keep those before
 		gm.config = nil
 		routes := make([]gatewayRouteEntry, len(g.Routes))
@@ -309,11 +310,24 @@ func (gm *gatewayMemo) routesOf(i int, s *svc, r *model.GatewayRoute, build func
 	return e.routes
 }
 
+// forget says that this pass's route configuration lacks routes (a
+// route's service is missing, which fails the translation): it is made,
+// but not remembered.
+func (gm *gatewayMemo) forget() {
+	if gm != nil {
+		gm.incomplete = true
+	}
+}
+
 // routeConfig returns the gateway's route configuration of the given
 // name: the last one when no route of the gateway was built again, else
 // made and remembered.
 func (gm *gatewayMemo) routeConfig(name string, make func() *routev3.RouteConfiguration) *routev3.RouteConfiguration {
 	if gm == nil {
+		return make()
+	}
+	if gm.incomplete {
+		gm.config = nil
 		return make()
 	}
 	if gm.rebuilt || gm.config == nil || gm.config.GetName() != name {
