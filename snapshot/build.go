@@ -27,6 +27,8 @@ type Builder struct {
 	// pieces are the groups of the last build that are pieces, by piece:
 	// a lookup by pointer, cheaper than by key.
 	pieces map[*translators.Piece]*group
+	// pass counts builds, to mark the groups each has (see diff).
+	pass uint64
 	// refs counts, by kind and name, the resources of the last snapshot
 	// that refer to each name.
 	refs [types.UnknownType]map[string]int
@@ -43,6 +45,7 @@ type group struct {
 	// configurations; known, those of the group it replaces.
 	routes, known routeMemos
 	replaces      *group // the last build's group of its key, if any
+	seenAt        uint64 // the last build pass whose translation had it
 }
 
 // unchanged is the last check of the t resource at index i of a changed
@@ -97,13 +100,15 @@ func (b *Builder) Build(res *translators.Resources) (*Snapshot, error) {
 // alone, translators.PiecesOnly; else each resource of its lists) and
 // returns those that are new or changed since the last build, and the last
 // build's groups that are gone. A group the last build saw, the very same
-// piece or resource, costs one lookup.
+// piece or resource, costs one lookup; each group of the last build that
+// the translation has is marked, and the unmarked ones are gone.
 func (b *Builder) diff(res *translators.Resources) (changed, gone []*group) {
+	b.pass++
 	found := 0
 	see := func(key string, ident any, fill func(*group)) {
 		old, ok := b.groups[key]
 		if ok {
-			found++
+			found += b.mark(old)
 			if old.ident == ident {
 				return
 			}
@@ -118,7 +123,7 @@ func (b *Builder) diff(res *translators.Resources) (changed, gone []*group) {
 	if pieces(res) {
 		for _, p := range res.Pieces {
 			if g, ok := b.pieces[p]; ok && g.key == p.Key {
-				found++
+				found += b.mark(g)
 				continue
 			}
 			see(p.Key, p, func(g *group) {
@@ -135,7 +140,7 @@ func (b *Builder) diff(res *translators.Resources) (changed, gone []*group) {
 		}
 	}
 	if found < len(b.groups) {
-		gone = b.gone(res)
+		gone = b.unmarked()
 	}
 	return changed, gone
 }
@@ -143,23 +148,22 @@ func (b *Builder) diff(res *translators.Resources) (changed, gone []*group) {
 // pieces reports whether a translation comes in pieces alone.
 func pieces(res *translators.Resources) bool { return len(res.Pieces) > 0 && res.Lists.Empty() }
 
-// gone is the last build's groups that a translation does not have.
-func (b *Builder) gone(res *translators.Resources) []*group {
-	present := map[string]bool{}
-	if pieces(res) {
-		for _, p := range res.Pieces {
-			present[p.Key] = true
-		}
-	} else {
-		for _, k := range allKinds {
-			for _, r := range res.Of(k) {
-				present[k.Name+"/"+cachev3.GetResourceName(r)] = true
-			}
-		}
+// mark marks a group of the last build as had by this build's
+// translation, and returns 1 the first time, 0 after.
+func (b *Builder) mark(g *group) int {
+	if g.seenAt == b.pass {
+		return 0
 	}
+	g.seenAt = b.pass
+	return 1
+}
+
+// unmarked is the last build's groups that this build's translation does
+// not have.
+func (b *Builder) unmarked() []*group {
 	var out []*group
-	for key, g := range b.groups {
-		if !present[key] {
+	for _, g := range b.groups {
+		if g.seenAt != b.pass {
 			out = append(out, g)
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
+	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	"google.golang.org/protobuf/types/known/structpb"
 
@@ -256,5 +258,31 @@ func TestFailedBuildChangesNothing(t *testing.T) {
 	}
 	if ch := again.changes[types.Cluster]; len(ch.upserted)+len(ch.removed) != 0 {
 		t.Errorf("a weight change changed clusters %+v", ch)
+	}
+}
+
+// TestGoneGroupsAreFoundDespiteDuplicates builds a translation, then one
+// that lists its first listener three times, and no other listener nor
+// route configuration: those left out are gone from the snapshot, the
+// duplicates counting once.
+func TestGoneGroupsAreFoundDespiteDuplicates(t *testing.T) {
+	b := NewBuilder()
+	first := translate(t, config(1000), model.RoleGRPC)
+	if _, err := b.Build(first); err != nil {
+		t.Fatal(err)
+	}
+	if len(first.Listeners) < 2 {
+		t.Fatalf("%d listeners, want several", len(first.Listeners))
+	}
+	next := *first
+	kept := first.Listeners[0]
+	next.Listeners = []*listenerv3.Listener{kept, kept, kept} // as many more as are left out
+	next.Routes = slices.DeleteFunc(slices.Clone(first.Routes), func(rc *routev3.RouteConfiguration) bool { return rc.GetName() != kept.GetName() })
+	snap, err := b.Build(&next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := snap.Len(types.Listener); got != 1 {
+		t.Errorf("%d listeners in the snapshot, want the one left", got)
 	}
 }
