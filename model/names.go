@@ -8,6 +8,11 @@ import (
 // Host is the service's name qualified by its namespace: "reviews.default".
 func (s *Service) Host() string { return s.Name + "." + s.Namespace }
 
+// SameKey reports whether s and o have the same Key, without building it.
+func (s *Service) SameKey(o *Service) bool {
+	return s.Name == o.Name && s.Namespace == o.Namespace && s.Port == o.Port
+}
+
 // Key identifies the service port: "reviews.default:9080". A proxyless gRPC
 // client dials xds:///KEY.
 func (s *Service) Key() string { return s.Host() + ":" + strconv.FormatUint(uint64(s.Port), 10) }

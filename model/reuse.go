@@ -44,7 +44,7 @@ func sameKeys(a, b []Service) bool {
 		return false
 	}
 	for i := range a {
-		if a[i].Name != b[i].Name || a[i].Namespace != b[i].Namespace || a[i].Port != b[i].Port {
+		if !a[i].SameKey(&b[i]) {
 			return false
 		}
 	}

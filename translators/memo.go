@@ -32,7 +32,6 @@ type Memo struct {
 	svcs   []*svc // the translator's view of last's services, by index
 	idx    *index // of last's services
 	global string
-	byKey  map[string]*svc // svcs, by service key; nil until needed
 	roles  map[model.Role]*roleMemo
 	// routings numbers the ways services route: a view keeps its
 	// previous view's number when only endpoints changed.
@@ -55,15 +54,26 @@ func (m *Memo) observe(cfg *model.Config) ([]*svc, *index) {
 	}
 	global := globalInputs(cfg)
 	moved := m.moved(cfg)
-	if moved {
-		m.byKey = keyed(m.svcs)
-	}
-	svcs := m.compare(cfg, moved, global == m.global)
+	svcs := m.compare(cfg, m.previous(moved), global == m.global)
 	if moved || m.idx == nil {
 		m.idx = newIndex(svcs)
 	}
-	m.last, m.svcs, m.global, m.byKey = cfg, svcs, global, nil
+	m.last, m.svcs, m.global = cfg, svcs, global
 	return svcs, m.idx
+}
+
+// previous returns how to find the last view of the service that the i-th
+// of a configuration is: at the same index when the services did not
+// move, else by key.
+func (m *Memo) previous(moved bool) func(int, *model.Service) *svc {
+	if !moved {
+		return func(i int, _ *model.Service) *svc { return m.svcs[i] }
+	}
+	byKey := make(map[string]*svc, len(m.svcs))
+	for _, s := range m.svcs {
+		byKey[s.key] = s
+	}
+	return func(_ int, s *model.Service) *svc { return byKey[s.Key()] }
 }
 
 // moved reports whether cfg's services differ from the last ones in
@@ -73,7 +83,7 @@ func (m *Memo) moved(cfg *model.Config) bool {
 		return true
 	}
 	for i := range cfg.Services {
-		if s, prev := &cfg.Services[i], m.svcs[i]; !sameKey(s, prev.Service) || s.Protocol != prev.Protocol {
+		if s, prev := &cfg.Services[i], m.svcs[i]; !s.SameKey(prev.Service) || s.Protocol != prev.Protocol {
 			return true
 		}
 	}
@@ -81,18 +91,12 @@ func (m *Memo) moved(cfg *model.Config) bool {
 }
 
 // compare finds, on every core, the view of each service of cfg: the last
-// one when the service is unchanged, else a new one. When the services
-// moved, it finds the last ones by key rather than by index.
-func (m *Memo) compare(cfg *model.Config, moved, sameGlobal bool) []*svc {
+// one, found by previous, when the service is unchanged, else a new one.
+func (m *Memo) compare(cfg *model.Config, previous func(int, *model.Service) *svc, sameGlobal bool) []*svc {
 	svcs := make([]*svc, len(cfg.Services))
 	parallel.For(len(cfg.Services), 1024, func(i int) {
 		s := &cfg.Services[i]
-		var prev *svc
-		if !moved {
-			prev = m.svcs[i]
-		} else {
-			prev = m.byKey[s.Key()]
-		}
+		prev := previous(i, s)
 		if prev != nil && sameGlobal && prev.Service.Equal(s) {
 			svcs[i] = prev
 			return
@@ -106,19 +110,6 @@ func (m *Memo) compare(cfg *model.Config, moved, sameGlobal bool) []*svc {
 		}
 	})
 	return svcs
-}
-
-// keyed is views by service key.
-func keyed(svcs []*svc) map[string]*svc {
-	out := make(map[string]*svc, len(svcs))
-	for _, s := range svcs {
-		out[s.key] = s
-	}
-	return out
-}
-
-func sameKey(a, b *model.Service) bool {
-	return a.Name == b.Name && a.Namespace == b.Namespace && a.Port == b.Port
 }
 
 // index is what translation needs of a configuration's services taken
