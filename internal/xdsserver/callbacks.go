@@ -237,8 +237,8 @@ func (c *callbacks) OnStreamOpen(ctx context.Context, id int64, _ string) error 
 func (c *callbacks) OnStreamClosed(id int64, _ *corev3.Node) { c.closed(streamKey(id, false)) }
 
 // OnStreamRequest checks the request's role, type and names, registers
-// the client and records its ACK or NACK. The server sets every request's
-// node to the stream's.
+// the client, interns the names and records its ACK or NACK. The server
+// sets every request's node to the stream's.
 func (c *callbacks) OnStreamRequest(id int64, req *discoveryv3.DiscoveryRequest) error {
 	key := streamKey(id, false)
 	st := c.stream(key)
@@ -253,6 +253,7 @@ func (c *callbacks) OnStreamRequest(id int64, req *discoveryv3.DiscoveryRequest)
 	if err := c.checkNames(req.GetTypeUrl(), len(req.GetResourceNames())); err != nil {
 		return err
 	}
+	internRequest(req)
 	c.answer(key, req.GetTypeUrl(), reply{nonce: req.GetResponseNonce(), err: rejection(req.GetErrorDetail())})
 	return nil
 }
@@ -276,9 +277,9 @@ func (c *callbacks) OnDeltaStreamOpen(ctx context.Context, id int64, _ string) e
 func (c *callbacks) OnDeltaStreamClosed(id int64, _ *corev3.Node) { c.closed(streamKey(id, true)) }
 
 // OnStreamDeltaRequest checks the request's role, type and names,
-// registers the client and records its ACK or NACK. Only a stream's first
-// request is sure to carry the node; a later one that does is checked
-// again. A delta NACK needs no rewriting: the server already counts the
+// registers the client, interns the names and records its ACK or NACK.
+// Only a stream's first request is sure to carry the node; a later one
+// that does is checked again. A delta NACK needs no rewriting: the server already counts the
 // rejected resources as the client's and sends nothing until they change.
 func (c *callbacks) OnStreamDeltaRequest(id int64, req *discoveryv3.DeltaDiscoveryRequest) error {
 	key := streamKey(id, true)
@@ -294,6 +295,7 @@ func (c *callbacks) OnStreamDeltaRequest(id int64, req *discoveryv3.DeltaDiscove
 	if err := c.subscribe(st, req); err != nil {
 		return err
 	}
+	internDeltaRequest(req)
 	c.answer(key, req.GetTypeUrl(), reply{nonce: req.GetResponseNonce(), err: rejection(req.GetErrorDetail())})
 	return nil
 }

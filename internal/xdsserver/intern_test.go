@@ -1,0 +1,60 @@
+package xdsserver
+
+import (
+	"testing"
+	"unsafe"
+
+	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
+	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
+)
+
+// sameCopy reports whether a and b are the very same bytes.
+func sameCopy(a, b string) bool { return a == b && unsafe.StringData(a) == unsafe.StringData(b) }
+
+func TestRequestNamesAreSharedBetweenStreams(t *testing.T) {
+	c, _, _ := newTestCallbacks(nil)
+	var reqs []*discoveryv3.DiscoveryRequest
+	for id := range int64(2) {
+		req := &discoveryv3.DiscoveryRequest{Node: grpcNode, TypeUrl: resourcev3.EndpointType, ResourceNames: names(3)}
+		if err := c.OnStreamRequest(id+1, req); err != nil {
+			t.Fatal(err)
+		}
+		reqs = append(reqs, req)
+	}
+	for i, n := range reqs[0].ResourceNames {
+		if !sameCopy(n, reqs[1].ResourceNames[i]) {
+			t.Errorf("name %q: two copies after interning", n)
+		}
+	}
+}
+
+func TestDeltaRequestNamesAreSharedBetweenStreams(t *testing.T) {
+	c, _, _ := newTestCallbacks(nil)
+	var reqs []*discoveryv3.DeltaDiscoveryRequest
+	for id := range int64(2) {
+		req := &discoveryv3.DeltaDiscoveryRequest{Node: grpcNode, TypeUrl: resourcev3.EndpointType,
+			ResourceNamesSubscribe: names(2), InitialResourceVersions: map[string]string{names(3)[2]: "v2"}}
+		if err := c.OnStreamDeltaRequest(id+1, req); err != nil {
+			t.Fatal(err)
+		}
+		reqs = append(reqs, req)
+	}
+	for i, n := range reqs[0].ResourceNamesSubscribe {
+		if !sameCopy(n, reqs[1].ResourceNamesSubscribe[i]) {
+			t.Errorf("subscribed name %q: two copies after interning", n)
+		}
+	}
+	held := func(r *discoveryv3.DeltaDiscoveryRequest) string {
+		for n, v := range r.InitialResourceVersions {
+			if v != "v2" {
+				t.Errorf("%q held at %q, want v2", n, v)
+			}
+			return n
+		}
+		t.Fatal("the held version is gone")
+		return ""
+	}
+	if a, b := held(reqs[0]), held(reqs[1]); !sameCopy(a, b) {
+		t.Errorf("held name %q: two copies after interning", a)
+	}
+}
