@@ -34,10 +34,12 @@ const (
 
 // Per-connection buffers. Fixed HTTP/2 windows turn off gRPC's dynamic
 // window, which could grow what a connection buffers to 16 MiB; gRPC
-// shares write buffers between connections, and the read buffer is small.
+// shares write buffers between connections, and the read buffer is small:
+// clients send small requests, and a frame larger than the buffer is read
+// past it.
 const (
 	windowSize     = 1 << 20
-	readBufferSize = 16 << 10
+	readBufferSize = 4 << 10
 )
 
 // DefaultShutdownGrace bounds how long a stopping server waits for its
