@@ -18,7 +18,7 @@ import (
 type update struct {
 	items    [types.UnknownType]*iradix.Txn[*entry]
 	refs     *[types.UnknownType]map[string]int
-	undo     []refDelta
+	undo     []counted
 	digest   [types.UnknownType]uint64
 	removed  [types.UnknownType]map[string]*entry // taken out, maybe put back
 	inserted [types.UnknownType][]*entry
@@ -28,10 +28,9 @@ type update struct {
 	dropped  [types.UnknownType]map[string]bool // names whose count went down
 }
 
-// refDelta is a change of a reference count, to undo.
-type refDelta struct {
-	t     types.ResponseType
-	name  string
+// counted is references counted with delta, to undo.
+type counted struct {
+	refs  references
 	delta int
 }
 
@@ -135,26 +134,23 @@ func (u *update) countIn(t types.ResponseType, name string, refs references) ref
 // refsDiff is what next refers to more often than prev (added) and less
 // often (gone), each name once per time.
 func refsDiff(prev, next references) (added, gone references) {
-	added, gone = references{}, references{}
-	for t := range types.UnknownType {
-		p, nx := trimCommon(prev[t], next[t])
-		if len(p)+len(nx) == 0 {
-			continue
+	p, nx := trimCommon(prev, next)
+	if len(p)+len(nx) == 0 {
+		return nil, nil
+	}
+	n := make(map[ref]int, len(nx))
+	for _, r := range nx {
+		n[r]++
+	}
+	for _, r := range p {
+		n[r]--
+	}
+	for r, d := range n {
+		for ; d > 0; d-- {
+			added = append(added, r)
 		}
-		n := make(map[string]int, len(nx))
-		for _, name := range nx {
-			n[name]++
-		}
-		for _, name := range p {
-			n[name]--
-		}
-		for name, d := range n {
-			for ; d > 0; d-- {
-				added.add(t, name)
-			}
-			for ; d < 0; d++ {
-				gone.add(t, name)
-			}
+		for ; d < 0; d++ {
+			gone = append(gone, r)
 		}
 	}
 	return added, gone
@@ -163,7 +159,7 @@ func refsDiff(prev, next references) (added, gone references) {
 // trimCommon drops what a and b begin and end with alike, which changes
 // nothing of their difference: the references of a large resource that
 // changed in one place cost that place.
-func trimCommon(a, b []string) ([]string, []string) {
+func trimCommon[T comparable](a, b []T) ([]T, []T) {
 	if len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0]) { // the very same
 		return nil, nil
 	}
@@ -181,15 +177,16 @@ func trimCommon(a, b []string) ([]string, []string) {
 
 // count adds delta to the reference counts of what refs name.
 func (u *update) count(refs references, delta int) {
-	for t, names := range refs {
-		for _, name := range names {
-			u.add(t, name, delta)
-			u.undo = append(u.undo, refDelta{t, name, delta})
-			if delta < 0 {
-				u.dropped[t][name] = true
-			}
+	if len(refs) == 0 {
+		return
+	}
+	for _, r := range refs {
+		u.add(r.t, r.name, delta)
+		if delta < 0 {
+			u.dropped[r.t][r.name] = true
 		}
 	}
+	u.undo = append(u.undo, counted{refs, delta})
 }
 
 func (u *update) add(t types.ResponseType, name string, delta int) {
@@ -203,8 +200,10 @@ func (u *update) add(t types.ResponseType, name string, delta int) {
 
 // rollback undoes the update's reference counting.
 func (u *update) rollback() {
-	for _, d := range slices.Backward(u.undo) {
-		u.add(d.t, d.name, -d.delta)
+	for _, c := range slices.Backward(u.undo) {
+		for _, r := range slices.Backward(c.refs) {
+			u.add(r.t, r.name, -c.delta)
+		}
 	}
 }
 
@@ -235,11 +234,9 @@ func (u *update) checkReferences() []error {
 // resolve checks that what a resource refers to exists.
 func (u *update) resolve(refs references) []error {
 	var errs []error
-	for t, names := range refs {
-		for _, name := range names {
-			if _, ok := u.items[t].Get([]byte(name)); !ok {
-				errs = append(errs, fmt.Errorf("%s %q is referenced but not generated", nounOf(t), name))
-			}
+	for _, r := range refs {
+		if _, ok := u.items[r.t].Get([]byte(r.name)); !ok {
+			errs = append(errs, fmt.Errorf("%s %q is referenced but not generated", nounOf(r.t), r.name))
 		}
 	}
 	return errs

@@ -213,7 +213,14 @@ func (b *Builder) checkGroups(groups []*group) error {
 		t types.ResponseType
 		i int
 	}
-	var jobs []job
+	n := 0
+	for _, g := range groups {
+		for t, rs := range g.resources {
+			n += len(rs)
+			g.checks[t], g.names[t] = make([]checked, 0, len(rs)), make([]string, 0, len(rs))
+		}
+	}
+	jobs := make([]job, 0, n)
 	for _, g := range groups {
 		for t, rs := range g.resources {
 			for i := range rs {
@@ -232,7 +239,9 @@ func (b *Builder) checkGroups(groups []*group) error {
 	})
 	var errs []error
 	for i, j := range jobs {
-		errs = append(errs, results[i].err)
+		if results[i].err != nil {
+			errs = append(errs, results[i].err)
+		}
 		j.g.checks[j.t] = append(j.g.checks[j.t], results[i])
 		j.g.names[j.t] = append(j.g.names[j.t], results[i].name)
 		j.g.keepRoutes(results[i].name, results[i].routes)

@@ -15,17 +15,24 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 )
 
-// references are the names one resource refers to, by the type they name:
-// the EDS names of a cluster, the RDS names of a listener (API listeners
-// included), the clusters of routes (mirrors included) and TCP proxies,
-// the ECDS names of HTTP filters, the SDS names of TLS contexts.
-type references map[types.ResponseType][]string
+// ref is a name one resource refers to, and the type it names.
+type ref struct {
+	t    types.ResponseType
+	name string
+}
 
-func (r references) add(t types.ResponseType, name string) { r[t] = append(r[t], name) }
+// references are the names one resource refers to, in the order read: the
+// EDS names of a cluster, the RDS names of a listener (API listeners
+// included), the clusters of routes (mirrors included) and TCP proxies,
+// the ECDS names of HTTP filters, the SDS names of TLS contexts. Most
+// resources refer to one name or none, so a list costs less than a map.
+type references []ref
+
+func (r *references) add(t types.ResponseType, name string) { *r = append(*r, ref{t, name}) }
 
 // referencesOf reads what a resource refers to.
 func referencesOf(r types.Resource) (references, error) {
-	refs := references{}
+	var refs references
 	var err error
 	switch m := r.(type) {
 	case *clusterv3.Cluster:
@@ -40,7 +47,7 @@ func referencesOf(r types.Resource) (references, error) {
 	return refs, err
 }
 
-func (r references) cluster(c *clusterv3.Cluster) {
+func (r *references) cluster(c *clusterv3.Cluster) {
 	if c.GetType() != clusterv3.Cluster_EDS {
 		return
 	}
@@ -51,7 +58,7 @@ func (r references) cluster(c *clusterv3.Cluster) {
 	r.add(types.Endpoint, name)
 }
 
-func (r references) listener(l *listenerv3.Listener) error {
+func (r *references) listener(l *listenerv3.Listener) error {
 	var errs []error
 	if api := l.GetApiListener().GetApiListener(); api != nil {
 		errs = append(errs, r.typedConfig(api))
@@ -67,7 +74,7 @@ func (r references) listener(l *listenerv3.Listener) error {
 
 // transportSocket follows a filter chain's TLS context to the SDS secrets
 // it names.
-func (r references) transportSocket(ts *corev3.TransportSocket) error {
+func (r *references) transportSocket(ts *corev3.TransportSocket) error {
 	if ts == nil {
 		return nil
 	}
@@ -84,7 +91,7 @@ func (r references) transportSocket(ts *corev3.TransportSocket) error {
 }
 
 // typedConfig follows a network filter's (or API listener's) configuration.
-func (r references) typedConfig(a *anypb.Any) error {
+func (r *references) typedConfig(a *anypb.Any) error {
 	msg, err := a.UnmarshalNew()
 	if err != nil {
 		return fmt.Errorf("unreadable %s: %w", a.GetTypeUrl(), err)
@@ -103,7 +110,7 @@ func (r references) typedConfig(a *anypb.Any) error {
 	return nil
 }
 
-func (r references) hcm(m *hcmv3.HttpConnectionManager) {
+func (r *references) hcm(m *hcmv3.HttpConnectionManager) {
 	if rds := m.GetRds(); rds != nil {
 		r.add(types.Route, rds.GetRouteConfigName())
 	}
@@ -117,7 +124,7 @@ func (r references) hcm(m *hcmv3.HttpConnectionManager) {
 	}
 }
 
-func (r references) routeConfig(rc *routev3.RouteConfiguration) {
+func (r *references) routeConfig(rc *routev3.RouteConfiguration) {
 	for _, vh := range rc.GetVirtualHosts() {
 		for _, rt := range vh.GetRoutes() {
 			r.route(rt)
@@ -126,7 +133,7 @@ func (r references) routeConfig(rc *routev3.RouteConfiguration) {
 }
 
 // route reads the clusters a route sends or mirrors requests to.
-func (r references) route(rt *routev3.Route) {
+func (r *references) route(rt *routev3.Route) {
 	a := rt.GetRoute()
 	if c := a.GetCluster(); c != "" {
 		r.add(types.Cluster, c)

@@ -7,7 +7,6 @@ import (
 
 	"github.com/cespare/xxhash/v2"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
-	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
@@ -16,10 +15,10 @@ import (
 // deterministic encoding, the clusters it names, or its problem; and the
 // last check of its route configuration that saw it.
 type routeCheck struct {
-	digest   uint64
-	clusters []string
-	err      error
-	seenAt   uint64
+	digest uint64
+	refs   references
+	err    error
+	seenAt uint64
 }
 
 // routeMemo remembers the checks of a route configuration's routes by
@@ -73,7 +72,7 @@ var (
 // whole, each route on its own unless the memory has it. Its version
 // digests the encoding without routes and each route's digest, in order.
 func checkRouteConfig(rc *routev3.RouteConfiguration, m *routeMemo) checked {
-	c := checked{name: rc.GetName(), refs: references{}}
+	c := checked{name: rc.GetName()}
 	shell := withoutRoutes(rc)
 	if err := validateAll(shell); err != nil {
 		c.err = fmt.Errorf("RouteConfiguration %q: %w", c.name, err)
@@ -88,7 +87,7 @@ func checkRouteConfig(rc *routev3.RouteConfiguration, m *routeMemo) checked {
 	defer m.mu.Unlock()
 	m.pass++
 	seen := 0
-	clusters := make([]string, 0, m.clusters)
+	clusters := make(references, 0, m.clusters)
 	h := xxhash.New()
 	_, _ = h.Write(bytes)
 	var buf [8]byte
@@ -103,11 +102,11 @@ func checkRouteConfig(rc *routev3.RouteConfiguration, m *routeMemo) checked {
 			}
 			binary.LittleEndian.PutUint64(buf[:], got.digest)
 			_, _ = h.Write(buf[:])
-			clusters = append(clusters, got.clusters...)
+			clusters = append(clusters, got.refs...)
 		}
 	}
 	m.forgetUnseen(seen)
-	m.clusters, c.refs[types.Cluster] = len(clusters), clusters
+	m.clusters, c.refs = len(clusters), clusters
 	c.version = digestVersion(h.Sum64())[1:]
 	return c
 }
@@ -150,9 +149,7 @@ func checkRoute(r *routev3.Route) *routeCheck {
 		bytes, rc.err = proto.MarshalOptions{Deterministic: true}.Marshal(r)
 		rc.digest = xxhash.Sum64(bytes)
 	}
-	refs := references{}
-	refs.route(r)
-	rc.clusters = refs[types.Cluster]
+	rc.refs.route(r)
 	return rc
 }
 
