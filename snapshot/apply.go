@@ -18,7 +18,6 @@ import (
 type update struct {
 	items    [types.UnknownType]*iradix.Txn[*entry]
 	refs     *[types.UnknownType]map[string]int
-	undo     []counted
 	digest   [types.UnknownType]uint64
 	removed  [types.UnknownType]map[string]*entry // taken out, maybe put back
 	inserted [types.UnknownType][]*entry
@@ -26,12 +25,6 @@ type update struct {
 	newRefs  [types.UnknownType][]references    // of inserted: those to resolve
 	replaced [types.UnknownType]map[string]bool // removed, and put back
 	dropped  [types.UnknownType]map[string]bool // names whose count went down
-}
-
-// counted is references counted with delta, to undo.
-type counted struct {
-	refs  references
-	delta int
 }
 
 func newUpdate(last *Snapshot, refs *[types.UnknownType]map[string]int) *update {
@@ -57,6 +50,7 @@ func (b *Builder) apply(changed, gone []*group) (*Snapshot, error) {
 			u.take(old)
 		}
 	}
+	u.reserve(changed)
 	var errs []error
 	for _, g := range changed {
 		errs = append(errs, u.put(g)...)
@@ -92,6 +86,19 @@ func (u *update) uncountRemoved() {
 				u.count(e.refs, -1)
 			}
 		}
+	}
+}
+
+// reserve makes room for the changed groups' resources.
+func (u *update) reserve(changed []*group) {
+	var n [types.UnknownType]int
+	for _, g := range changed {
+		for t, cs := range g.checks {
+			n[t] += len(cs)
+		}
+	}
+	for t := range n {
+		u.inserted[t], u.names[t], u.newRefs[t] = make([]*entry, 0, n[t]), make([]string, 0, n[t]), make([]references, 0, n[t])
 	}
 }
 
@@ -177,16 +184,13 @@ func trimCommon[T comparable](a, b []T) ([]T, []T) {
 
 // count adds delta to the reference counts of what refs name.
 func (u *update) count(refs references, delta int) {
-	if len(refs) == 0 {
+	u.addAll(refs, delta)
+	if delta > 0 {
 		return
 	}
 	for _, r := range refs {
-		u.add(r.t, r.name, delta)
-		if delta < 0 {
-			u.dropped[r.t][r.name] = true
-		}
+		u.dropped[r.t][r.name] = true
 	}
-	u.undo = append(u.undo, counted{refs, delta})
 }
 
 func (u *update) add(t types.ResponseType, name string, delta int) {
@@ -198,12 +202,40 @@ func (u *update) add(t types.ResponseType, name string, delta int) {
 	}
 }
 
-// rollback undoes the update's reference counting.
+// rollback undoes the update's reference counting, once every resource
+// put in is counted in and every one taken out for good counted out: it
+// counts them the other way.
 func (u *update) rollback() {
-	for _, c := range slices.Backward(u.undo) {
-		for _, r := range slices.Backward(c.refs) {
-			u.add(r.t, r.name, -c.delta)
+	for t, inserted := range u.inserted {
+		for i, e := range inserted {
+			u.uncountIn(types.ResponseType(t), u.names[t][i], e.refs)
 		}
+	}
+	for t, removed := range u.removed {
+		for name, e := range removed {
+			if !u.replaced[t][name] {
+				u.addAll(e.refs, 1)
+			}
+		}
+	}
+}
+
+// uncountIn undoes countIn.
+func (u *update) uncountIn(t types.ResponseType, name string, refs references) {
+	old, ok := u.removed[t][name]
+	if !ok {
+		u.addAll(refs, -1)
+		return
+	}
+	added, gone := refsDiff(old.refs, refs)
+	u.addAll(added, -1)
+	u.addAll(gone, 1)
+}
+
+// addAll adds delta to the reference counts of what refs name.
+func (u *update) addAll(refs references, delta int) {
+	for _, r := range refs {
+		u.add(r.t, r.name, delta)
 	}
 }
 
@@ -280,6 +312,10 @@ func (u *update) commit(last *Snapshot) *Snapshot {
 // for good.
 func (u *update) change(t types.ResponseType) change {
 	var c change
+	if len(u.removed[t]) == 0 { // every one put in is new
+		c.upserted = u.names[t]
+		return c
+	}
 	for i, e := range u.inserted[t] {
 		name := u.names[t][i]
 		if old, ok := u.removed[t][name]; !ok || old.version != e.version {

@@ -286,3 +286,55 @@ func TestGoneGroupsAreFoundDespiteDuplicates(t *testing.T) {
 		t.Errorf("%d listeners in the snapshot, want the one left", got)
 	}
 }
+
+// TestFailedBuildKeepsReferenceCounts refuses a build in which a's route
+// configuration stops referring to its clusters, then removes a's canary
+// cluster while the route configuration, as served, still refers to it:
+// the refused build must have left the counts as they were, so that the
+// removal is refused too.
+func TestFailedBuildKeepsReferenceCounts(t *testing.T) {
+	b := NewBuilder()
+	if _, err := b.Build(translate(t, config(1000), model.RoleGRPC)); err != nil {
+		t.Fatal(err)
+	}
+	const canary, other = "a.default:80/v2", "b.default:80/v1"
+	bad := translate(t, config(1000), model.RoleGRPC)
+	emptied := 0
+	for i, rc := range bad.Routes {
+		if slices.ContainsFunc(rc.GetVirtualHosts(), func(vh *routev3.VirtualHost) bool { return routesTo(vh, canary) }) {
+			bad.Routes[i] = &routev3.RouteConfiguration{Name: rc.GetName(), VirtualHosts: []*routev3.VirtualHost{{Name: "none", Domains: []string{"*"}}}}
+			emptied++
+		}
+	}
+	if emptied == 0 {
+		t.Fatalf("no route configuration refers to %s", canary)
+	}
+	bad.Clusters, bad.Endpoints = withoutCluster(bad.Clusters, bad.Endpoints, other)
+	if _, err := b.Build(bad); err == nil {
+		t.Fatalf("removing %s, still referred to, was accepted", other)
+	}
+	next := translate(t, config(1000), model.RoleGRPC)
+	next.Clusters, next.Endpoints = withoutCluster(next.Clusters, next.Endpoints, canary)
+	_, err := b.Build(next)
+	if want := fmt.Sprintf("cluster %q is referenced but not generated", canary); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("removing %s after a refused build: %v, want %q", canary, err, want)
+	}
+}
+
+// routesTo reports whether a virtual host routes to cluster.
+func routesTo(vh *routev3.VirtualHost, cluster string) bool {
+	for _, r := range vh.GetRoutes() {
+		a := r.GetRoute()
+		if a.GetCluster() == cluster || slices.ContainsFunc(a.GetWeightedClusters().GetClusters(),
+			func(w *routev3.WeightedCluster_ClusterWeight) bool { return w.GetName() == cluster }) {
+			return true
+		}
+	}
+	return false
+}
+
+func withoutCluster(cs []*clusterv3.Cluster, es []*endpointv3.ClusterLoadAssignment, name string) ([]*clusterv3.Cluster, []*endpointv3.ClusterLoadAssignment) {
+	cs = slices.DeleteFunc(slices.Clone(cs), func(c *clusterv3.Cluster) bool { return c.GetName() == name })
+	es = slices.DeleteFunc(slices.Clone(es), func(e *endpointv3.ClusterLoadAssignment) bool { return e.GetClusterName() == name })
+	return cs, es
+}
