@@ -61,9 +61,9 @@ func dialing(p Plan, listener string) int {
 	return n
 }
 
-func TestLoadAgainstGraylane(t *testing.T) {
-	cfg := smallConfig()
-	cfg.Bare = true
+// runLogged runs the load test and logs its report.
+func runLogged(t *testing.T, cfg Config) *Report {
+	t.Helper()
 	r, err := Run(context.Background(), cfg, testLauncher, zap.NewNop())
 	if err != nil {
 		t.Fatal(err)
@@ -71,6 +71,13 @@ func TestLoadAgainstGraylane(t *testing.T) {
 	var out bytes.Buffer
 	r.Print(&out)
 	t.Log("\n" + out.String())
+	return r
+}
+
+func TestLoadAgainstGraylane(t *testing.T) {
+	cfg := smallConfig()
+	cfg.Bare = true
+	r := runLogged(t, cfg)
 
 	g := r.Runs[0]
 	if g.Sync.Synced != cfg.Clients || g.Sync.Failed != 0 {
@@ -212,13 +219,7 @@ func TestObserveReportsEachChange(t *testing.T) {
 func TestLoadWithSidecarEgress(t *testing.T) {
 	cfg := smallConfig()
 	cfg.Roles, cfg.Clients, cfg.Egress = map[model.Role]int{model.RoleSidecar: 1}, 20, 2
-	r, err := Run(context.Background(), cfg, testLauncher, zap.NewNop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	r.Print(&out)
-	t.Log("\n" + out.String())
+	r := runLogged(t, cfg)
 	w, _ := newWorkload(cfg.Services)
 	callers := 0
 	for _, m := range cfg.plan("", w.dialed()).members() {

@@ -11,6 +11,19 @@ import (
 // sameCopy reports whether a and b are the very same bytes.
 func sameCopy(a, b string) bool { return a == b && unsafe.StringData(a) == unsafe.StringData(b) }
 
+// wantShared wants a and b to hold the very same copies of equal names.
+func wantShared(t *testing.T, a, b []string) {
+	t.Helper()
+	if len(a) == 0 || len(a) != len(b) {
+		t.Fatalf("%d and %d names", len(a), len(b))
+	}
+	for i, n := range a {
+		if !sameCopy(n, b[i]) {
+			t.Errorf("name %q: two copies after interning", n)
+		}
+	}
+}
+
 func TestRequestNamesAreSharedBetweenStreams(t *testing.T) {
 	c, _, _ := newTestCallbacks(nil)
 	var reqs []*discoveryv3.DiscoveryRequest
@@ -21,11 +34,7 @@ func TestRequestNamesAreSharedBetweenStreams(t *testing.T) {
 		}
 		reqs = append(reqs, req)
 	}
-	for i, n := range reqs[0].ResourceNames {
-		if !sameCopy(n, reqs[1].ResourceNames[i]) {
-			t.Errorf("name %q: two copies after interning", n)
-		}
-	}
+	wantShared(t, reqs[0].ResourceNames, reqs[1].ResourceNames)
 }
 
 func TestDeltaRequestNamesAreSharedBetweenStreams(t *testing.T) {
@@ -39,11 +48,7 @@ func TestDeltaRequestNamesAreSharedBetweenStreams(t *testing.T) {
 		}
 		reqs = append(reqs, req)
 	}
-	for i, n := range reqs[0].ResourceNamesSubscribe {
-		if !sameCopy(n, reqs[1].ResourceNamesSubscribe[i]) {
-			t.Errorf("subscribed name %q: two copies after interning", n)
-		}
-	}
+	wantShared(t, reqs[0].ResourceNamesSubscribe, reqs[1].ResourceNamesSubscribe)
 	held := func(r *discoveryv3.DeltaDiscoveryRequest) string {
 		for n, v := range r.InitialResourceVersions {
 			if v != "v2" {
