@@ -3,6 +3,7 @@ package snapshot
 import (
 	"strconv"
 	"sync"
+	"unique"
 
 	"github.com/cespare/xxhash/v2"
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
@@ -30,7 +31,7 @@ type kindCache struct {
 
 	mu       sync.Mutex
 	versions map[string]string // content version by resource name
-	entries  map[string]uint64 // digest entry by resource name
+	entries  map[string]served // by resource name
 	digest   uint64            // XOR of every entry
 	updates  uint64            // updates made: the LinearCache's version
 	history  map[uint64]uint64 // digest after each of the last updates
@@ -44,7 +45,7 @@ func newKindCache(k translators.Kind, logger log.Logger) *kindCache {
 	return &kindCache{
 		kind:     k,
 		linear:   cachev3.NewLinearCache(k.URL, cachev3.WithLogger(logger)),
-		versions: map[string]string{}, entries: map[string]uint64{},
+		versions: map[string]string{}, entries: map[string]served{},
 		history: map[uint64]uint64{}, parked: map[uint64]*parkedWatch{},
 	}
 }
@@ -132,16 +133,29 @@ func (kc *kindCache) apply(u upserts, gone []string) bool {
 	return true
 }
 
+// served is what a kindCache keeps of a resource it serves: the digest
+// of its name and content version, and a handle on its interned name,
+// which keeps the one copy of the name that clients' requests share (see
+// Intern) for as long as the resource is served.
+type served struct {
+	digest uint64
+	name   unique.Handle[string]
+}
+
 // setEntry records a resource's content version, "" for a removed one.
 func (kc *kindCache) setEntry(name, version string) {
-	kc.digest ^= kc.entries[name]
-	delete(kc.entries, name)
+	old, had := kc.entries[name]
+	kc.digest ^= old.digest
 	delete(kc.versions, name)
 	if version == "" {
+		delete(kc.entries, name)
 		return
 	}
+	if !had {
+		old.name = unique.Make(name)
+	}
 	e := entryDigest(name, version)
-	kc.entries[name], kc.versions[name] = e, version
+	kc.entries[name], kc.versions[name] = served{digest: e, name: old.name}, version
 	kc.digest ^= e
 }
 
@@ -192,7 +206,7 @@ func wildcard(names []string) bool {
 func (kc *kindCache) digestOf(names []string) uint64 {
 	var d uint64
 	for _, name := range names {
-		d ^= kc.entries[name]
+		d ^= kc.entries[name].digest
 	}
 	return d
 }

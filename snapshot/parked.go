@@ -46,7 +46,7 @@ func (kc *kindCache) subscribedDigest(sub cachev3.Subscription) uint64 {
 	}
 	var d uint64
 	for name := range sub.SubscribedResources() {
-		d ^= kc.entries[name]
+		d ^= kc.entries[name].digest
 	}
 	return d
 }

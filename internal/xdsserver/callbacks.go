@@ -253,7 +253,7 @@ func (c *callbacks) OnStreamRequest(id int64, req *discoveryv3.DiscoveryRequest)
 	if err := c.checkNames(req.GetTypeUrl(), len(req.GetResourceNames())); err != nil {
 		return err
 	}
-	internRequest(req)
+	snapshot.Intern(req.ResourceNames)
 	c.answer(key, req.GetTypeUrl(), reply{nonce: req.GetResponseNonce(), err: rejection(req.GetErrorDetail())})
 	return nil
 }
