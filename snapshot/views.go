@@ -119,44 +119,70 @@ type scopedCache struct {
 
 var _ cachev3.Cache = (*scopedCache)(nil)
 
-func (s *scopedCache) CreateWatch(req *cachev3.Request, sub cachev3.Subscription, value chan cachev3.Response) (func(), error) {
-	return s.cache.kindFor(model.RoleSidecar, req.GetNode(), s.kind.URL).CreateWatch(req, sub, value)
+func (s *scopedCache) CreateWatch(req *cachev3.Request, sub cachev3.Subscription, value chan cachev3.Response) (stop func(), err error) {
+	s.cache.onServing(model.RoleSidecar, req.GetNode(), s.kind.URL, func(kc *kindCache) { stop, err = kc.CreateWatch(req, sub, value) })
+	return stop, err
 }
 
-func (s *scopedCache) CreateDeltaWatch(req *cachev3.DeltaRequest, sub cachev3.Subscription, value chan cachev3.DeltaResponse) (func(), error) {
-	return s.cache.kindFor(model.RoleSidecar, req.GetNode(), s.kind.URL).CreateDeltaWatch(req, sub, value)
+func (s *scopedCache) CreateDeltaWatch(req *cachev3.DeltaRequest, sub cachev3.Subscription, value chan cachev3.DeltaResponse) (stop func(), err error) {
+	s.cache.onServing(model.RoleSidecar, req.GetNode(), s.kind.URL, func(kc *kindCache) { stop, err = kc.CreateDeltaWatch(req, sub, value) })
+	return stop, err
 }
 
-func (s *scopedCache) Fetch(ctx context.Context, req *cachev3.Request) (cachev3.Response, error) {
-	return s.cache.kindFor(model.RoleSidecar, req.GetNode(), s.kind.URL).Fetch(ctx, req)
+func (s *scopedCache) Fetch(ctx context.Context, req *cachev3.Request) (resp cachev3.Response, err error) {
+	s.cache.onServing(model.RoleSidecar, req.GetNode(), s.kind.URL, func(kc *kindCache) { resp, err = kc.Fetch(ctx, req) })
+	return resp, err
 }
 
-// kindFor is the kindCache that serves a node a type: its view's, for a
-// sidecar that names its egress, made if need be, else its role's.
-func (c *Cache) kindFor(role model.Role, node *corev3.Node, typeURL string) *kindCache {
-	return c.serving(role, node, typeURL, true)
-}
-
-// serving is kindFor; without create, a view that is gone (made way for
-// another) is not made again, and serving returns nil instead.
-func (c *Cache) serving(role model.Role, node *corev3.Node, typeURL string, create bool) *kindCache {
-	all := c.kinds[cacheKey(string(role), typeURL)]
-	if role != model.RoleSidecar || all == nil || !scoped(all.kind) {
-		return all
+// onServing calls f with the kindCache that serves a node a type: its
+// view's, for a sidecar that names its egress, made if need be, else its
+// role's. On a view it holds the Cache's lock, as Publish does, so that
+// the view cannot make way for another before f has watched it.
+func (c *Cache) onServing(role model.Role, node *corev3.Node, typeURL string, f func(*kindCache)) {
+	all, e, viewed := c.viewed(role, node, typeURL)
+	if !viewed {
+		f(all)
+		return
 	}
-	e, err := EgressOf(node)
-	if err != nil || e.All() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	f(c.viewKind(all, e, typeURL, true))
+}
+
+// serving is the kindCache onServing would call f with; but without
+// create, a view that is gone (made way for another) is not made again,
+// and serving returns nil instead.
+func (c *Cache) serving(role model.Role, node *corev3.Node, typeURL string, create bool) *kindCache {
+	all, e, viewed := c.viewed(role, node, typeURL)
+	if !viewed {
 		return all
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.viewKind(all, e, typeURL, create)
+}
+
+// viewed returns the role's kindCache of a type and, when a view serves
+// the node that type, the node's egress.
+func (c *Cache) viewed(role model.Role, node *corev3.Node, typeURL string) (*kindCache, Egress, bool) {
+	all := c.kinds[cacheKey(string(role), typeURL)]
+	if role != model.RoleSidecar || all == nil || !scoped(all.kind) {
+		return all, Egress{}, false
+	}
+	e, err := EgressOf(node)
+	return all, e, err == nil && !e.All()
+}
+
+// viewKind is the kindCache of e's view, made if need be and create is
+// set; all when there is no room for it. The caller holds the lock.
+func (c *Cache) viewKind(all *kindCache, e Egress, typeURL string, create bool) *kindCache {
 	if v := c.views.byID[e.ID()]; v != nil {
 		return v.kinds[typeURL]
 	}
 	if !create {
 		return nil
 	}
-	if v := c.views.add(e, c.current[role]); v != nil {
+	if v := c.views.add(e, c.current[model.RoleSidecar]); v != nil {
 		return v.kinds[typeURL]
 	}
 	return all
