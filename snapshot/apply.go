@@ -111,7 +111,9 @@ func (u *update) put(g *group) []error {
 			e := &entry{resource: g.resources[t][i], version: c.version, digest: entryDigest(c.name, c.version), refs: c.refs, group: g.key}
 			if old, dup := u.items[t].Insert([]byte(c.name), e); dup {
 				u.items[t].Insert([]byte(c.name), old)
-				errs = append(errs, fmt.Errorf("%s %q: generated twice", k.Noun, c.name))
+				if old.resource != e.resource { // the very same one listed twice is in once
+					errs = append(errs, fmt.Errorf("%s %q: generated twice", k.Noun, c.name))
+				}
 				continue
 			}
 			u.digest[t] ^= e.digest

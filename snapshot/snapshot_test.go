@@ -13,6 +13,7 @@ import (
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/graylane/graylane/internal/benchconfig"
@@ -337,4 +338,23 @@ func withoutCluster(cs []*clusterv3.Cluster, es []*endpointv3.ClusterLoadAssignm
 	cs = slices.DeleteFunc(slices.Clone(cs), func(c *clusterv3.Cluster) bool { return c.GetName() == name })
 	es = slices.DeleteFunc(slices.Clone(es), func(e *endpointv3.ClusterLoadAssignment) bool { return e.GetClusterName() == name })
 	return cs, es
+}
+
+// TestSameResourceListedTwiceIsInOnce builds a translation that lists a
+// listener twice, new to the builder: it is in once. Two different
+// listeners of one name are refused.
+func TestSameResourceListedTwiceIsInOnce(t *testing.T) {
+	res := translate(t, config(1000), model.RoleGRPC)
+	res.Listeners = append(res.Listeners, res.Listeners[0])
+	snap, err := NewBuilder().Build(res)
+	if err != nil {
+		t.Fatalf("a listener listed twice: %v", err)
+	}
+	if got, want := snap.Len(types.Listener), len(res.Listeners)-1; got != want {
+		t.Errorf("%d listeners, want %d", got, want)
+	}
+	res.Listeners[len(res.Listeners)-1] = proto.Clone(res.Listeners[0]).(*listenerv3.Listener)
+	if _, err := NewBuilder().Build(res); err == nil || !strings.Contains(err.Error(), "generated twice") {
+		t.Errorf("two listeners of one name: %v", err)
+	}
 }
