@@ -46,8 +46,8 @@ func (b *Builder) apply(changed, gone []*group) (*Snapshot, error) {
 		u.take(g)
 	}
 	for _, g := range changed {
-		if old, ok := b.groups[g.key]; ok {
-			u.take(old)
+		if g.replaces != nil {
+			u.take(g.replaces)
 		}
 	}
 	u.reserve(changed)
@@ -254,7 +254,7 @@ func (u *update) checkReferences() []error {
 			errs = append(errs, u.resolve(refs)...)
 		}
 		for name := range u.removed[t] {
-			if _, back := u.items[t].Get([]byte(name)); !back && u.referred(t, name) {
+			if !u.replaced[t][name] && u.referred(t, name) {
 				errs = append(errs, fmt.Errorf("%s %q is referenced but not generated", k.Noun, name))
 			}
 		}
@@ -325,7 +325,7 @@ func (u *update) change(t types.ResponseType) change {
 		}
 	}
 	for name := range u.removed[t] {
-		if _, back := u.items[t].Get([]byte(name)); !back {
+		if !u.replaced[t][name] {
 			c.removed = append(c.removed, name)
 		}
 	}

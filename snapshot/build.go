@@ -42,10 +42,18 @@ type group struct {
 	checks    [types.UnknownType][]checked // of a changed group
 	names     [types.UnknownType][]string  // of its resources, once checked
 	// routes remember the checks of the routes of its route
-	// configurations; known, those of the group it replaces.
-	routes, known routeMemos
-	replaces      *group // the last build's group of its key, if any
-	seenAt        uint64 // the last build pass whose translation had it
+	// configurations.
+	routes   routeMemos
+	replaces *group // the last build's group of its key, if any
+	seenAt   uint64 // the last build pass whose translation had it
+}
+
+// known is the memory of the route checks of the group g replaces.
+func (g *group) known() routeMemos {
+	if g.replaces == nil {
+		return nil
+	}
+	return g.replaces.routes
 }
 
 // unchanged is the last check of the t resource at index i of a changed
@@ -115,7 +123,7 @@ func (b *Builder) diff(res *translators.Resources) (changed, gone []*group) {
 		}
 		g := &group{key: key, ident: ident}
 		if ok {
-			g.replaces, g.known = old, old.routes
+			g.replaces = old
 		}
 		fill(g)
 		changed = append(changed, g)
@@ -187,7 +195,7 @@ func (b *Builder) remember(changed, gone []*group, snap *Snapshot) {
 		if g.replaces != nil {
 			b.forget(g.replaces)
 		}
-		g.resources, g.checks, g.known, g.replaces = [types.UnknownType][]types.Resource{}, [types.UnknownType][]checked{}, nil, nil
+		g.resources, g.checks, g.replaces = [types.UnknownType][]types.Resource{}, [types.UnknownType][]checked{}, nil
 		b.groups[g.key] = g
 		if p, ok := g.ident.(*translators.Piece); ok {
 			b.pieces[p] = g
@@ -235,7 +243,7 @@ func (b *Builder) checkGroups(groups []*group) error {
 			results[i] = c
 			return
 		}
-		results[i] = check(j.g.resources[j.t][j.i], j.g.known)
+		results[i] = check(j.g.resources[j.t][j.i], j.g.known())
 	})
 	var errs []error
 	for i, j := range jobs {

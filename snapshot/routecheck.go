@@ -153,13 +153,6 @@ func checkRoute(r *routev3.Route) *routeCheck {
 	return rc
 }
 
-func validateAll(v validator) error {
-	if v.Validate() == nil {
-		return nil
-	}
-	return v.ValidateAll()
-}
-
 // withoutRoutes is a route configuration with virtual hosts that have no
 // routes; it shares every other field with rc, which it leaves as is.
 func withoutRoutes(rc *routev3.RouteConfiguration) *routev3.RouteConfiguration {
