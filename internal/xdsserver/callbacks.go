@@ -46,7 +46,8 @@ var _ serverv3.Callbacks = (*callbacks)(nil)
 type streamState struct {
 	identity      Identity
 	authenticated bool
-	role          model.Role // "" until the first request
+	role          model.Role   // "" until the first request
+	node          *corev3.Node // the node the role is of
 	// subscribed counts a delta stream's subscribed names per type URL.
 	subscribed map[string]int
 }
@@ -144,16 +145,25 @@ func (c *callbacks) authorize(st *streamState, node *corev3.Node) (model.Role, e
 		zap.String("node", node.GetId()), zap.String("identity", who))
 }
 
+// newNode reports whether a request's node is one to check: the first,
+// or one other than the node checked. The state-of-the-world server sets
+// every request's node to the stream's, the very one checked.
+func (st *streamState) newNode(node *corev3.Node) bool {
+	return st.role == "" || node != nil && node != st.node
+}
+
 // register checks a request's node and records the stream on its first.
 func (c *callbacks) register(key int64, delta bool, st *streamState, node *corev3.Node) error {
 	role, err := c.authorize(st, node)
 	if err != nil {
 		return err
 	}
-	if _, err := snapshot.EgressOf(node); err != nil && role == model.RoleSidecar {
-		return c.refuse(codes.InvalidArgument, err.Error(), zap.String("node", node.GetId()))
+	if role == model.RoleSidecar {
+		if _, err := snapshot.EgressOf(node); err != nil {
+			return c.refuse(codes.InvalidArgument, err.Error(), zap.String("node", node.GetId()))
+		}
 	}
-	st.role = role
+	st.role, st.node = role, node
 	if c.clients.open(key, delta, node, role, st.identity.String()) {
 		c.metrics.Clients.WithLabelValues(string(role)).Inc()
 		c.log.Info("client connected", zap.String("node", node.GetId()), zap.String("role", string(role)),
@@ -242,7 +252,7 @@ func (c *callbacks) OnStreamClosed(id int64, _ *corev3.Node) { c.closed(streamKe
 func (c *callbacks) OnStreamRequest(id int64, req *discoveryv3.DiscoveryRequest) error {
 	key := streamKey(id, false)
 	st := c.stream(key)
-	if req.GetNode() != nil || st.role == "" {
+	if st.newNode(req.GetNode()) {
 		if err := c.register(key, false, st, req.GetNode()); err != nil {
 			return err
 		}
@@ -284,7 +294,7 @@ func (c *callbacks) OnDeltaStreamClosed(id int64, _ *corev3.Node) { c.closed(str
 func (c *callbacks) OnStreamDeltaRequest(id int64, req *discoveryv3.DeltaDiscoveryRequest) error {
 	key := streamKey(id, true)
 	st := c.stream(key)
-	if req.GetNode() != nil || st.role == "" {
+	if st.newNode(req.GetNode()) {
 		if err := c.register(key, true, st, req.GetNode()); err != nil {
 			return err
 		}
