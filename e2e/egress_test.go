@@ -58,13 +58,21 @@ func TestSidecarEgressScopesWhatItReceives(t *testing.T) {
 	}
 
 	// A new version of api changes clusters and scopes that neither calls.
+	// A sidecar that calls api witnesses the change being served; those
+	// that do not call it, served in the same publication, hear nothing.
+	witness := e.sotw(egressNode("calls-api", []any{"default/api"}))
+	witness.send(&discoveryv3.DiscoveryRequest{TypeUrl: resourcev3.ClusterType})
+	witness.ack(witness.recv())
 	e.write("graylane.yaml", canaryLane+baseConfig+withV2(extraServices, "10.0.0.2", "10.0.0.4"))
+	if got := names(witness.recv()); len(got) != 2 {
+		t.Errorf("after api's new version, a sidecar calling api got clusters %v, want v1 and v2", got)
+	}
 	select {
 	case r := <-sotw.in:
 		t.Errorf("a change to api pushed %s to a sidecar calling web", translators.KindName(r.GetTypeUrl()))
 	case r := <-delta.in:
 		t.Errorf("a change to api pushed %s to a sidecar calling db", translators.KindName(r.GetTypeUrl()))
-	case <-time.After(500 * time.Millisecond):
+	case <-time.After(200 * time.Millisecond):
 	}
 	e.write("graylane.yaml", canaryLane+withV2(baseConfig, "10.0.0.1", "10.0.0.5")+extraServices)
 	for r := sotw.recv(); ; r = sotw.recv() {
