@@ -80,10 +80,16 @@ func (u *update) take(g *group) {
 // uncountRemoved counts out the references of the resources taken out
 // and not put back.
 func (u *update) uncountRemoved() {
+	u.removedForGood(func(refs references) { u.count(refs, -1) })
+}
+
+// removedForGood calls f with the references of each resource taken out
+// and not put back.
+func (u *update) removedForGood(f func(references)) {
 	for t, removed := range u.removed {
 		for name, e := range removed {
 			if !u.replaced[t][name] {
-				u.count(e.refs, -1)
+				f(e.refs)
 			}
 		}
 	}
@@ -213,13 +219,7 @@ func (u *update) rollback() {
 			u.uncountIn(types.ResponseType(t), u.names[t][i], e.refs)
 		}
 	}
-	for t, removed := range u.removed {
-		for name, e := range removed {
-			if !u.replaced[t][name] {
-				u.addAll(e.refs, 1)
-			}
-		}
-	}
+	u.removedForGood(func(refs references) { u.addAll(refs, 1) })
 }
 
 // uncountIn undoes countIn.
