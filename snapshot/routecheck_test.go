@@ -37,9 +37,15 @@ func TestGatewayRoutesAreCheckedRouteByRoute(t *testing.T) {
 	if rc := first.Resources(types.Route)[name].(*routev3.RouteConfiguration); routeCount(rc) < routeByRouteAt {
 		t.Fatalf("the gateway has %d routes, fewer than %d: not checked route by route", routeCount(rc), routeByRouteAt)
 	}
+	// The first service's route is unchanged: its check is recalled.
+	route := first.Resources(types.Route)[name].(*routev3.RouteConfiguration).GetVirtualHosts()[0].GetRoutes()[0]
+	checked := routeMemoOf(b, name).checks[route]
 	next, err := b.Build(edgeOf(t, after, memo))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if checked == nil || routeMemoOf(b, name).checks[route] != checked {
+		t.Error("an unchanged route of the gateway was checked again")
 	}
 	cold, err := NewBuilder().Build(edgeOf(t, after, translators.NewMemo()))
 	if err != nil {
@@ -49,6 +55,16 @@ func TestGatewayRoutesAreCheckedRouteByRoute(t *testing.T) {
 	if v1 == v0 || v1 != vc {
 		t.Errorf("versions: before %s, after the change %s, cold %s; want a new version, the cold build's", v0, v1, vc)
 	}
+}
+
+// routeMemoOf is the builder's memory of a route configuration's routes.
+func routeMemoOf(b *Builder, name string) *routeMemo {
+	for _, g := range b.groups {
+		if m := g.routes[name]; m != nil {
+			return m
+		}
+	}
+	return &routeMemo{}
 }
 
 func TestBrokenRouteOfAGatewayIsReported(t *testing.T) {
