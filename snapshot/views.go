@@ -194,8 +194,11 @@ func (c *Cache) publishViews(k translators.Kind, prev, next *Snapshot, ch change
 	changed := false
 	for _, v := range c.views.byID {
 		kc := v.kinds[k.URL]
-		up, gone := v.names(next.set(k.Type), ch.upserted), v.names(prev.set(k.Type), ch.removed)
-		changed = publishKind(kc, next.set(k.Type), up, gone) || changed
+		var gone []string
+		if !k.RemoveLast { // else removeFromViews takes them out, later
+			gone = v.names(prev.set(k.Type), ch.removed)
+		}
+		changed = publishKind(kc, next.set(k.Type), v.names(next.set(k.Type), ch.upserted), gone) || changed
 	}
 	return changed
 }
