@@ -7,7 +7,6 @@ import (
 	"slices"
 
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
-	iradix "github.com/hashicorp/go-immutable-radix/v2"
 
 	"github.com/graylane/graylane/translators"
 )
@@ -16,7 +15,7 @@ import (
 // kind's resources, and on the builder's reference counts, which it
 // undoes when the build fails.
 type update struct {
-	items    [types.UnknownType]*iradix.Txn[*entry]
+	items    [types.UnknownType]*setTxn
 	refs     *[types.UnknownType]map[string]int
 	digest   [types.UnknownType]uint64
 	removed  [types.UnknownType]map[string]*entry // taken out, maybe put back
@@ -31,7 +30,7 @@ func newUpdate(last *Snapshot, refs *[types.UnknownType]map[string]int) *update 
 	u := &update{refs: refs}
 	for _, k := range allKinds {
 		s := last.set(k.Type)
-		u.items[k.Type], u.digest[k.Type] = s.items.Txn(), s.digest
+		u.items[k.Type], u.digest[k.Type] = s.txn(), s.digest
 		u.removed[k.Type], u.dropped[k.Type], u.replaced[k.Type] = map[string]*entry{}, map[string]bool{}, map[string]bool{}
 	}
 	return u
@@ -69,7 +68,7 @@ func (b *Builder) apply(changed, gone []*group) (*Snapshot, error) {
 func (u *update) take(g *group) {
 	for t, names := range g.names {
 		for _, name := range names {
-			if e, ok := u.items[t].Delete([]byte(name)); ok {
+			if e, ok := u.items[t].remove(name); ok {
 				u.digest[t] ^= e.digest
 				u.removed[t][name] = e
 			}
@@ -105,6 +104,9 @@ func (u *update) reserve(changed []*group) {
 	}
 	for t := range n {
 		u.inserted[t], u.names[t], u.newRefs[t] = make([]*entry, 0, n[t]), make([]string, 0, n[t]), make([]references, 0, n[t])
+		if n[t] > 0 {
+			u.items[t].grow(n[t])
+		}
 	}
 }
 
@@ -115,8 +117,7 @@ func (u *update) put(g *group) []error {
 		t := k.Type
 		for i, c := range g.checks[t] {
 			e := &entry{resource: g.resources[t][i], version: c.version, digest: entryDigest(c.name, c.version), refs: c.refs, group: g.key}
-			if old, dup := u.items[t].Insert([]byte(c.name), e); dup {
-				u.items[t].Insert([]byte(c.name), old)
+			if old, dup := u.items[t].insert(c.name, e); dup {
 				if old.resource != e.resource { // the very same one listed twice is in once
 					errs = append(errs, fmt.Errorf("%s %q: generated twice", k.Noun, c.name))
 				}
@@ -269,7 +270,7 @@ func (u *update) checkReferences() []error {
 func (u *update) resolve(refs references) []error {
 	var errs []error
 	for _, r := range refs {
-		if _, ok := u.items[r.t].Get([]byte(r.name)); !ok {
+		if _, ok := u.items[r.t].get(r.name); !ok {
 			errs = append(errs, fmt.Errorf("%s %q is referenced but not generated", nounOf(r.t), r.name))
 		}
 	}
@@ -292,7 +293,7 @@ func (u *update) unreferenced(k translators.Kind) []error {
 			continue
 		}
 		seen[name] = true
-		if _, exists := u.items[t].Get([]byte(name)); exists && !u.referred(t, name) {
+		if _, exists := u.items[t].get(name); exists && !u.referred(t, name) {
 			errs = append(errs, fmt.Errorf("%s %q is generated but nothing refers to it", k.Noun, name))
 		}
 	}
@@ -304,7 +305,7 @@ func (u *update) commit(last *Snapshot) *Snapshot {
 	next := &Snapshot{parent: last}
 	for _, k := range allKinds {
 		t := k.Type
-		next.sets[t] = &set{items: u.items[t].CommitOnly(), digest: u.digest[t]}
+		next.sets[t] = u.items[t].commit(u.digest[t])
 		next.changes[t] = u.change(t)
 	}
 	return next

@@ -1,9 +1,12 @@
 package snapshot
 
 import (
+	"hash/maphash"
+	"maps"
+	"slices"
+
 	"github.com/cespare/xxhash/v2"
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
-	iradix "github.com/hashicorp/go-immutable-radix/v2"
 )
 
 // entry is one resource of a snapshot with what its check learnt: its
@@ -16,31 +19,120 @@ type entry struct {
 	group    string
 }
 
-// set is the resources of one kind: an immutable radix tree by name, so
-// that a snapshot shares every resource that did not change with the one
-// before it, and a digest of every name and version, its version.
+// set is the resources of one kind by name, in shards by a hash of the
+// name: a build copies only the shards it changes, so that a snapshot
+// shares every other one with the snapshot before it, and a digest of
+// every name and version is its version.
 type set struct {
-	items  *iradix.Tree[*entry]
+	shards []map[string]*entry // a power of two of them, nil when empty
+	n      int
 	digest uint64
 }
 
-func emptySet() *set { return &set{items: iradix.New[*entry]()} }
+// shardLoad is how many resources a shard holds on average, at most,
+// once a build has made room for what it puts in: a small map is cheap
+// to copy when a build changes one of its resources.
+const shardLoad = 16
+
+// shardSeed hashes names to shards; every set of the process shares it,
+// as snapshots share shards.
+var shardSeed = maphash.MakeSeed()
+
+func emptySet() *set { return &set{shards: make([]map[string]*entry, 1)} }
 
 func (s *set) version() string {
-	if s.items.Len() == 0 {
+	if s.n == 0 {
 		return ""
 	}
 	return digestVersion(s.digest)
 }
 
-func (s *set) get(name string) (*entry, bool) { return s.items.Get([]byte(name)) }
+func (s *set) shardOf(name string) int {
+	return int(maphash.String(shardSeed, name) & uint64(len(s.shards)-1))
+}
 
-// each calls f for every resource, in name order.
+func (s *set) get(name string) (*entry, bool) {
+	e, ok := s.shards[s.shardOf(name)][name]
+	return e, ok
+}
+
+// each calls f for every resource, in no particular order.
 func (s *set) each(f func(name string, e *entry)) {
-	it := s.items.Root().Iterator()
-	for k, e, ok := it.Next(); ok; k, e, ok = it.Next() {
-		f(string(k), e)
+	for _, shard := range s.shards {
+		for name, e := range shard {
+			f(name, e)
+		}
 	}
+}
+
+// setTxn changes a set without touching it: it copies the list of shards,
+// and each shard, the first time it writes to it.
+type setTxn struct {
+	set
+	owned []bool // shards copied, nil until the first write
+}
+
+func (s *set) txn() *setTxn { return &setTxn{set: set{shards: s.shards, n: s.n}} }
+
+// grow makes room for more resources at once, doubling the shards until
+// they hold shardLoad each on average.
+func (x *setTxn) grow(more int) {
+	want := len(x.shards)
+	for want*shardLoad < x.n+more {
+		want <<= 1
+	}
+	if want == len(x.shards) {
+		return
+	}
+	old := x.shards
+	x.shards, x.owned = make([]map[string]*entry, want), make([]bool, want)
+	for _, shard := range old {
+		for name, e := range shard {
+			x.writable(x.shardOf(name))[name] = e
+		}
+	}
+}
+
+// writable is shard i, the txn's own.
+func (x *setTxn) writable(i int) map[string]*entry {
+	if x.owned == nil {
+		x.shards, x.owned = slices.Clone(x.shards), make([]bool, len(x.shards))
+	}
+	if !x.owned[i] {
+		x.shards[i], x.owned[i] = maps.Clone(x.shards[i]), true
+		if x.shards[i] == nil {
+			x.shards[i] = map[string]*entry{}
+		}
+	}
+	return x.shards[i]
+}
+
+// insert adds e unless the set has a resource of its name, which it
+// returns.
+func (x *setTxn) insert(name string, e *entry) (*entry, bool) {
+	i := x.shardOf(name)
+	if old, ok := x.shards[i][name]; ok {
+		return old, true
+	}
+	x.writable(i)[name] = e
+	x.n++
+	return nil, false
+}
+
+// remove takes out the resource of a name, if there is one.
+func (x *setTxn) remove(name string) (*entry, bool) {
+	i := x.shardOf(name)
+	e, ok := x.shards[i][name]
+	if ok {
+		delete(x.writable(i), name)
+		x.n--
+	}
+	return e, ok
+}
+
+// commit is the set the txn made, with its digest.
+func (x *setTxn) commit(digest uint64) *set {
+	return &set{shards: x.shards, n: x.n, digest: digest}
 }
 
 // change is what a snapshot changed in one kind since its parent.
@@ -78,7 +170,7 @@ func (s *Snapshot) Resources(t types.ResponseType) map[string]types.Resource {
 }
 
 // Len returns the number of resources of a kind.
-func (s *Snapshot) Len(t types.ResponseType) int { return s.set(t).items.Len() }
+func (s *Snapshot) Len(t types.ResponseType) int { return s.set(t).n }
 
 // ContentVersion returns the content version of one resource, "" when the
 // snapshot does not have it.
