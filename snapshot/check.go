@@ -3,6 +3,7 @@ package snapshot
 import (
 	"errors"
 	"fmt"
+	"sync"
 
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
@@ -48,13 +49,30 @@ func check(r types.Resource, known routeMemos) checked {
 	if err := validateAll(v); err != nil {
 		return fail(err)
 	}
-	bytes, err := proto.MarshalOptions{Deterministic: true}.Marshal(r)
-	if err != nil {
+	if err := encode(r, func(b []byte) { c.version = contentVersion(b) }); err != nil {
 		return fail(err)
 	}
+	var err error
 	if c.refs, err = referencesOf(r); err != nil {
 		return fail(err)
 	}
-	c.version = contentVersion(bytes)
 	return c
+}
+
+// encodings are the buffers of deterministic encodings, which are hashed
+// and dropped: most resources are small, and each would be an allocation.
+var encodings = sync.Pool{New: func() any { return new([]byte) }}
+
+// encode calls f with a message's deterministic encoding, in a buffer that
+// is used again once f returns.
+func encode(m proto.Message, f func([]byte)) error {
+	buf := encodings.Get().(*[]byte)
+	defer encodings.Put(buf)
+	b, err := proto.MarshalOptions{Deterministic: true}.MarshalAppend((*buf)[:0], m)
+	if err != nil {
+		return err
+	}
+	f(b)
+	*buf = b
+	return nil
 }

@@ -78,8 +78,8 @@ func checkRouteConfig(rc *routev3.RouteConfiguration, m *routeMemo) checked {
 		c.err = fmt.Errorf("RouteConfiguration %q: %w", c.name, err)
 		return c
 	}
-	bytes, err := proto.MarshalOptions{Deterministic: true}.Marshal(shell)
-	if err != nil {
+	h := xxhash.New()
+	if err := encode(shell, func(b []byte) { _, _ = h.Write(b) }); err != nil {
 		c.err = fmt.Errorf("RouteConfiguration %q: %w", c.name, err)
 		return c
 	}
@@ -88,8 +88,6 @@ func checkRouteConfig(rc *routev3.RouteConfiguration, m *routeMemo) checked {
 	m.pass++
 	seen := 0
 	clusters := make(references, 0, m.clusters)
-	h := xxhash.New()
-	_, _ = h.Write(bytes)
 	var buf [8]byte
 	for i, vh := range rc.GetVirtualHosts() {
 		binary.LittleEndian.PutUint64(buf[:], uint64(i))
@@ -145,9 +143,7 @@ func (m *routeMemo) forgetUnseen(seen int) {
 func checkRoute(r *routev3.Route) *routeCheck {
 	rc := &routeCheck{}
 	if rc.err = validateAll(r); rc.err == nil {
-		var bytes []byte
-		bytes, rc.err = proto.MarshalOptions{Deterministic: true}.Marshal(r)
-		rc.digest = xxhash.Sum64(bytes)
+		rc.err = encode(r, func(b []byte) { rc.digest = xxhash.Sum64(b) })
 	}
 	rc.refs.route(r)
 	return rc
