@@ -9,6 +9,8 @@ import (
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/graylane/graylane/internal/parallel"
 )
 
 // routeCheck is what checking one route learnt: the digest of its
@@ -85,6 +87,7 @@ func checkRouteConfig(rc *routev3.RouteConfiguration, m *routeMemo) checked {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.checkNew(rc)
 	m.pass++
 	seen := 0
 	clusters := make(references, 0, m.clusters)
@@ -122,6 +125,29 @@ func (m *routeMemo) check(r *routev3.Route, seen *int) *routeCheck {
 		*seen++
 	}
 	return rc
+}
+
+// routesAWorker is how many new routes of one route configuration make
+// it worth checking them on another core.
+const routesAWorker = 128
+
+// checkNew checks, on every core, the routes of rc the memory does not
+// have: a gateway's route configuration is one resource, but holds
+// routes for every service.
+func (m *routeMemo) checkNew(rc *routev3.RouteConfiguration) {
+	var fresh []*routev3.Route
+	for _, vh := range rc.GetVirtualHosts() {
+		for _, r := range vh.GetRoutes() {
+			if _, ok := m.checks[r]; !ok {
+				fresh = append(fresh, r)
+			}
+		}
+	}
+	checks := make([]*routeCheck, len(fresh))
+	parallel.For(len(fresh), routesAWorker, func(i int) { checks[i] = checkRoute(fresh[i]) })
+	for i, r := range fresh {
+		m.checks[r] = checks[i]
+	}
 }
 
 // forgetUnseen drops the checks of the routes this pass did not see, once
