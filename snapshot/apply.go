@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 
@@ -50,10 +51,7 @@ func (b *Builder) apply(changed, gone []*group) (*Snapshot, error) {
 		}
 	}
 	u.reserve(changed)
-	var errs []error
-	for _, g := range changed {
-		errs = append(errs, u.put(g)...)
-	}
+	errs := u.putAll(changed)
 	u.uncountRemoved()
 	errs = append(errs, u.checkReferences()...)
 	if err := errors.Join(sorted(errs)...); err != nil {
@@ -110,11 +108,29 @@ func (u *update) reserve(changed []*group) {
 	}
 }
 
-// put adds a changed group's checked resources.
-func (u *update) put(g *group) []error {
-	var errs []error
+// putAll adds the changed groups' checked resources, each kind on a core
+// of its own, and then counts their references in.
+func (u *update) putAll(changed []*group) []error {
+	errs := make([][]error, len(allKinds))
+	var wg sync.WaitGroup
+	for i, k := range allKinds {
+		wg.Go(func() { errs[i] = u.putKind(k, changed) })
+	}
+	wg.Wait()
 	for _, k := range allKinds {
 		t := k.Type
+		for i, e := range u.inserted[t] {
+			u.newRefs[t] = append(u.newRefs[t], u.countIn(t, u.names[t][i], e.refs))
+		}
+	}
+	return slices.Concat(errs...)
+}
+
+// putKind adds the changed groups' checked resources of one kind.
+func (u *update) putKind(k translators.Kind, changed []*group) []error {
+	t := k.Type
+	var errs []error
+	for _, g := range changed {
 		for i, c := range g.checks[t] {
 			e := &entry{resource: g.resources[t][i], version: c.version, digest: entryDigest(c.name, c.version), refs: c.refs, group: g.key}
 			if old, dup := u.items[t].insert(c.name, e); dup {
@@ -125,7 +141,6 @@ func (u *update) put(g *group) []error {
 			}
 			u.digest[t] ^= e.digest
 			u.inserted[t], u.names[t] = append(u.inserted[t], e), append(u.names[t], c.name)
-			u.newRefs[t] = append(u.newRefs[t], u.countIn(t, c.name, e.refs))
 		}
 	}
 	return errs

@@ -101,7 +101,7 @@ func (x *setTxn) writable(i int) map[string]*entry {
 	if !x.owned[i] {
 		x.shards[i], x.owned[i] = maps.Clone(x.shards[i]), true
 		if x.shards[i] == nil {
-			x.shards[i] = map[string]*entry{}
+			x.shards[i] = make(map[string]*entry, shardLoad)
 		}
 	}
 	return x.shards[i]
