@@ -12,6 +12,7 @@ import (
 	rpcstatus "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/graylane/graylane/internal/metrics"
 	"github.com/graylane/graylane/model"
@@ -145,11 +146,28 @@ func (c *callbacks) authorize(st *streamState, node *corev3.Node) (model.Role, e
 		zap.String("node", node.GetId()), zap.String("identity", who))
 }
 
-// newNode reports whether a request's node is one to check: the first,
-// or one other than the node checked. The state-of-the-world server sets
-// every request's node to the stream's, the very one checked.
-func (st *streamState) newNode(node *corev3.Node) bool {
-	return st.role == "" || node != nil && node != st.node
+// knownNode is the node a request carries as the stream has it already:
+// the node checked, when the request's is that very one (the servers set
+// a request without a node to the stream's) or equal to it (Envoy sends
+// its node with every request unless set_node_on_first_message_only), so
+// that one copy of a node is kept a stream rather than one in each type's
+// last request; nil for the first node and for a different one, which
+// are to be checked.
+func (st *streamState) knownNode(node *corev3.Node) *corev3.Node {
+	if st.role == "" || node != nil && node != st.node && !proto.Equal(node, st.node) {
+		return nil
+	}
+	return st.node
+}
+
+// checkNode checks a request's node unless the stream has it, and then
+// gives the request the stream's.
+func (c *callbacks) checkNode(key int64, delta bool, st *streamState, node **corev3.Node) error {
+	if known := st.knownNode(*node); known != nil {
+		*node = known
+		return nil
+	}
+	return c.register(key, delta, st, *node)
 }
 
 // register checks a request's node and records the stream on its first.
@@ -252,10 +270,8 @@ func (c *callbacks) OnStreamClosed(id int64, _ *corev3.Node) { c.closed(streamKe
 func (c *callbacks) OnStreamRequest(id int64, req *discoveryv3.DiscoveryRequest) error {
 	key := streamKey(id, false)
 	st := c.stream(key)
-	if st.newNode(req.GetNode()) {
-		if err := c.register(key, false, st, req.GetNode()); err != nil {
-			return err
-		}
+	if err := c.checkNode(key, false, st, &req.Node); err != nil {
+		return err
 	}
 	if err := c.checkType(req.GetTypeUrl()); err != nil {
 		return err
@@ -289,15 +305,14 @@ func (c *callbacks) OnDeltaStreamClosed(id int64, _ *corev3.Node) { c.closed(str
 // OnStreamDeltaRequest checks the request's role, type and names,
 // registers the client, interns the names and records its ACK or NACK.
 // Only a stream's first request is sure to carry the node; a later one
-// that does is checked again. A delta NACK needs no rewriting: the server already counts the
-// rejected resources as the client's and sends nothing until they change.
+// that carries a different node is checked again. A delta NACK needs no
+// rewriting: the server already counts the rejected resources as the
+// client's and sends nothing until they change.
 func (c *callbacks) OnStreamDeltaRequest(id int64, req *discoveryv3.DeltaDiscoveryRequest) error {
 	key := streamKey(id, true)
 	st := c.stream(key)
-	if st.newNode(req.GetNode()) {
-		if err := c.register(key, true, st, req.GetNode()); err != nil {
-			return err
-		}
+	if err := c.checkNode(key, true, st, &req.Node); err != nil {
+		return err
 	}
 	if err := c.checkType(req.GetTypeUrl()); err != nil {
 		return err

@@ -12,6 +12,9 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 	"google.golang.org/genproto/googleapis/rpc/status"
+	"google.golang.org/grpc/codes"
+	grpcstatus "google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/graylane/graylane/internal/metrics"
@@ -102,5 +105,34 @@ func TestUnknownRoleIsRefused(t *testing.T) {
 	}
 	if err := c.OnFetchRequest(context.Background(), nil); err == nil {
 		t.Error("REST fetches are accepted")
+	}
+}
+
+// TestEqualNodesShareTheCheckedOne sends the node with every request, as
+// Envoy does by default, each a copy of its own: the stream is checked and
+// logged once, and every request holds the node first checked; a node
+// that differs is checked again.
+func TestEqualNodesShareTheCheckedOne(t *testing.T) {
+	c, logs, _ := newTestCallbacks(nil)
+	first := proto.Clone(grpcNode).(*corev3.Node)
+	_ = c.OnStreamRequest(1, &discoveryv3.DiscoveryRequest{Node: first, TypeUrl: resourcev3.ListenerType})
+	_ = c.OnStreamDeltaRequest(2, &discoveryv3.DeltaDiscoveryRequest{Node: first, TypeUrl: resourcev3.ListenerType})
+	for _, typ := range []string{resourcev3.RouteType, resourcev3.ClusterType, resourcev3.EndpointType} {
+		sotw := &discoveryv3.DiscoveryRequest{Node: proto.Clone(grpcNode).(*corev3.Node), TypeUrl: typ}
+		delta := &discoveryv3.DeltaDiscoveryRequest{Node: proto.Clone(grpcNode).(*corev3.Node), TypeUrl: typ}
+		if err := c.OnStreamRequest(1, sotw); err != nil || sotw.Node != first {
+			t.Errorf("sotw %s: node %p, want the first one %p (%v)", typ, sotw.Node, first, err)
+		}
+		if err := c.OnStreamDeltaRequest(2, delta); err != nil || delta.Node != first {
+			t.Errorf("delta %s: node %p, want the first one %p (%v)", typ, delta.Node, first, err)
+		}
+	}
+	if n := logs.FilterMessage("client connected").Len(); n != 2 {
+		t.Errorf("%d clients connected logged, want 2 (one a stream)", n)
+	}
+	md, _ := structpb.NewStruct(map[string]any{"role": "edge"})
+	other := &discoveryv3.DiscoveryRequest{Node: &corev3.Node{Id: "n1", Metadata: md}, TypeUrl: resourcev3.ClusterType}
+	if err := c.OnStreamRequest(1, other); grpcstatus.Code(err) != codes.InvalidArgument {
+		t.Errorf("a node of another role on the stream: %v, want InvalidArgument", err)
 	}
 }
