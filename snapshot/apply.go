@@ -113,7 +113,12 @@ func (u *update) reserve(changed []*group) {
 func (u *update) putAll(changed []*group) []error {
 	errs := make([][]error, len(allKinds))
 	var wg sync.WaitGroup
+	few := u.few()
 	for i, k := range allKinds {
+		if few {
+			errs[i] = u.putKind(k, changed)
+			continue
+		}
 		wg.Go(func() { errs[i] = u.putKind(k, changed) })
 	}
 	wg.Wait()
@@ -125,6 +130,20 @@ func (u *update) putAll(changed []*group) []error {
 	}
 	return slices.Concat(errs...)
 }
+
+// few reports whether the update puts in too few resources to be worth
+// a core a kind.
+func (u *update) few() bool {
+	n := 0
+	for _, names := range u.names {
+		n += cap(names)
+	}
+	return n < putSideBySideFrom
+}
+
+// putSideBySideFrom is how many resources a build puts in from which
+// each kind is put in on a core of its own.
+const putSideBySideFrom = 1024
 
 // putKind adds the changed groups' checked resources of one kind.
 func (u *update) putKind(k translators.Kind, changed []*group) []error {
