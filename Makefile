@@ -11,6 +11,10 @@ SERVICES  ?= 100
 LOAD_ARGS ?=
 BENCHTIME ?= 1s
 COUNT     ?= 1
+# Envoy's messages come with encoders generated for each of them behind
+# the vtprotobuf build tag; the snapshot encodes every resource it
+# versions with them, several times faster than protobuf-go.
+TAGS      := vtprotobuf
 FILTER    := cmd/wasm-filter
 LANEGRPC  := lanegrpc
 WASM      := $(BIN)/lane-filter.wasm
@@ -28,7 +32,7 @@ help: ## List the targets
 
 .PHONY: build
 build: ## Build the control plane into bin/xds
-	$(GO) build -o $(BIN)/xds ./cmd/xds
+	$(GO) build -tags $(TAGS) -o $(BIN)/xds ./cmd/xds
 
 .PHONY: run
 run: build wasm ## Serve examples/graylane.yaml on loopback (xDS :18000, admin :19000, lane filter :18002)
@@ -69,7 +73,7 @@ test: test-go test-filter test-lanegrpc ## Run every test with -race (what CI ru
 
 .PHONY: test-go
 test-go: interop-deps ## Test the control plane (unit, golden, end-to-end with grpc-go, grpc-js and C-core xDS clients and a real API server)
-	assets="$$(hack/envtest-assets.sh)" && KUBEBUILDER_ASSETS="$$assets" $(GO) test -race -count=1 ./...
+	assets="$$(hack/envtest-assets.sh)" && KUBEBUILDER_ASSETS="$$assets" $(GO) test -tags $(TAGS) -race -count=1 ./...
 
 .PHONY: envtest-assets
 envtest-assets: ## Build kube-apiserver and etcd for the Kubernetes tests (the first time ~10-20 min), print their folder
@@ -119,12 +123,12 @@ interop-deps: ## Install the interop tests' gRPC peers: grpc-js (npm ci) and Deb
 
 .PHONY: golden
 golden: ## Rewrite the translators' golden files after an intended change
-	$(GO) test ./translators -run TestGolden -update
-	$(GO) test ./internal/lanefilter -run TestPluginConfigGolden -update
+	$(GO) test -tags $(TAGS) ./translators -run TestGolden -update
+	$(GO) test -tags $(TAGS) ./internal/lanefilter -run TestPluginConfigGolden -update
 
 .PHONY: bench
 bench: ## Run the benchmarks with -benchmem (BENCH=regexp BENCHTIME=1s COUNT=1)
-	$(GO) test -run '^$$' -bench '$(BENCH)' -benchmem -benchtime $(BENCHTIME) -count $(COUNT) ./internal/providers/file ./internal/providers/kubernetes ./translators ./snapshot ./internal/pipeline
+	$(GO) test -tags $(TAGS) -run '^$$' -bench '$(BENCH)' -benchmem -benchtime $(BENCHTIME) -count $(COUNT) ./internal/providers/file ./internal/providers/kubernetes ./translators ./snapshot ./internal/pipeline
 
 .PHONY: load
 load: build ## Load-test with simulated xDS clients: make load CLIENTS=1000 SERVICES=100 LOAD_ARGS=--bare
@@ -139,8 +143,8 @@ STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 .PHONY: lint
 lint: ## gofmt, go vet and staticcheck, every module
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
-	$(GO) vet ./...
-	$(STATICCHECK) ./...
+	$(GO) vet -tags $(TAGS) ./...
+	$(STATICCHECK) -tags $(TAGS) ./...
 	cd $(FILTER) && $(GO) vet ./... && $(GO) vet -tags tinygosdk ./...
 	cd $(FILTER) && $(STATICCHECK) ./... && $(STATICCHECK) -tags tinygosdk ./...
 	cd $(LANEGRPC) && $(GO) vet ./... && $(STATICCHECK) ./...

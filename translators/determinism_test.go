@@ -7,7 +7,9 @@ import (
 	"strconv"
 	"testing"
 
+	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/graylane/graylane/model"
 	"github.com/graylane/graylane/translators"
@@ -15,30 +17,22 @@ import (
 
 func itoa(i int) string { return strconv.Itoa(i) }
 
+// messages are every resource, in output order.
+func messages(r *translators.Resources) []proto.Message {
+	var out []proto.Message
+	for _, k := range translators.Kinds() {
+		for _, res := range r.Of(k) {
+			out = append(out, res)
+		}
+	}
+	return out
+}
+
 // encode is every resource's deterministic encoding, in output order.
 func encode(t *testing.T, r *translators.Resources) [][]byte {
 	t.Helper()
-	var msgs []proto.Message
-	for _, c := range r.Clusters {
-		msgs = append(msgs, c)
-	}
-	for _, e := range r.Endpoints {
-		msgs = append(msgs, e)
-	}
-	for _, l := range r.Listeners {
-		msgs = append(msgs, l)
-	}
-	for _, rc := range r.Routes {
-		msgs = append(msgs, rc)
-	}
-	for _, x := range r.ExtensionConfigs {
-		msgs = append(msgs, x)
-	}
-	for _, x := range r.Secrets {
-		msgs = append(msgs, x)
-	}
 	var out [][]byte
-	for _, m := range msgs {
+	for _, m := range messages(r) {
 		b, err := proto.MarshalOptions{Deterministic: true}.Marshal(m)
 		if err != nil {
 			t.Fatal(err)
@@ -46,6 +40,53 @@ func encode(t *testing.T, r *translators.Resources) [][]byte {
 		out = append(out, b)
 	}
 	return out
+}
+
+// TestMapsHoldOneEntry wants no map of more than one entry in any
+// resource of any case: the snapshot versions resources by their encoding,
+// and the generated encoders write map entries in Go's random map order.
+func TestMapsHoldOneEntry(t *testing.T) {
+	inputs, _ := filepath.Glob("testdata/*.in.yaml")
+	for _, in := range inputs {
+		cfg := loadCase(t, in)
+		for _, role := range model.AllRoles() {
+			res, err := translators.Translate(cfg, role, laneFilter())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range messages(res) {
+				if n := largestMap(m.ProtoReflect()); n > 1 {
+					t.Errorf("%s/%s: %T %q has a map of %d entries", in, role, m, cachev3.GetResourceName(m), n)
+				}
+			}
+		}
+	}
+}
+
+// largestMap is the number of entries of a message's largest map, its
+// own or a nested message's.
+func largestMap(m protoreflect.Message) int {
+	n := 0
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		switch {
+		case fd.IsMap():
+			n = max(n, v.Map().Len())
+			v.Map().Range(func(_ protoreflect.MapKey, e protoreflect.Value) bool {
+				if fd.MapValue().Message() != nil {
+					n = max(n, largestMap(e.Message()))
+				}
+				return true
+			})
+		case fd.IsList() && fd.Message() != nil:
+			for i := range v.List().Len() {
+				n = max(n, largestMap(v.List().Get(i).Message()))
+			}
+		case fd.Message() != nil:
+			n = max(n, largestMap(v.Message()))
+		}
+		return true
+	})
+	return n
 }
 
 // TestDeterministic translates every case twice, and once more from a copy
