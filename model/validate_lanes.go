@@ -10,6 +10,7 @@ func (v *validator) lanes() {
 		l := &v.cfg.Lanes[i]
 		subject := describe("lane", l.Name)
 		v.checkLabel(l.Origin.At("name"), subject, "name", l.Name, laneRE)
+		v.text(l.Origin.String(), subject, l)
 		if l.Name == StableLane {
 			v.p.add(l.Origin.At("name"), subject, "%q is the implicit baseline lane and cannot be defined", StableLane)
 		}

@@ -47,6 +47,7 @@ func (v *validator) service(s *Service, subject string) {
 	v.weights(s, subject)
 	v.serviceRoutes(s, subject)
 	v.policy(s, subject)
+	v.text(s.Origin.String(), subject, s)
 }
 
 // tcpPort checks that the sidecar can give every TCP service its own port.

@@ -53,6 +53,12 @@ func TestValidateReportsEachRule(t *testing.T) {
 		{"service port out of range", func(c *Config) { c.Services[0].Port = 70000 }, "port 70000 must be between 1 and 65535"},
 		{"bad protocol", func(c *Config) { c.Services[0].Protocol = "udp" }, `protocol "udp"`},
 		{"bad service name", func(c *Config) { c.Services[0].Name = "Reviews_1" }, "name \"Reviews_1\""},
+		{"text not UTF-8 in a service", func(c *Config) {
+			c.Services[0].Matches = []ServiceMatch{{Headers: []NameValue{{Name: "x-tier", Value: "gold\xff"}}, Version: "v2"}}
+		}, `service reviews.default:9080: text "gold\xff" is not valid UTF-8`},
+		{"text not UTF-8 in a gateway", func(c *Config) { c.Gateways[0].Routes[0].Match.PathPrefix = "/\xc3" },
+			`gateway public: text "/\xc3" is not valid UTF-8`},
+		{"text not UTF-8 in a lane", func(c *Config) { c.Lanes[0].Sticky.Header = "x-\xff" }, `lane canary: text "x-\xff" is not valid UTF-8`},
 		{"duplicate service", func(c *Config) { c.Services = append(c.Services, c.Services[0]) }, "defined twice"},
 		{"two baselines", func(c *Config) { c.Services[0].Versions[1].Lane = "" }, "exactly one baseline version"},
 		{"undefined lane", func(c *Config) { c.Services[0].Versions[1].Lane = "blue" }, `lane "blue" is not defined`},

@@ -1,0 +1,61 @@
+package model
+
+import (
+	"reflect"
+	"unicode/utf8"
+)
+
+// text reports the first string of x, a part of the model, that is not
+// valid UTF-8. Protocol buffers carry text as UTF-8: gRPC clients and
+// Envoy refuse a message whose text is not, and go-control-plane cannot
+// encode it. YAML can write such a string (a !!binary value).
+func (v *validator) text(pos, subject string, x any) {
+	if bad, ok := notUTF8(reflect.ValueOf(x)); ok {
+		v.p.add(pos, subject, "text %s is not valid UTF-8", Quote(bad))
+	}
+}
+
+// notUTF8 is the first string that is not valid UTF-8 in x, following
+// pointers, interfaces, slices, maps and struct fields; byte slices are
+// not text.
+func notUTF8(x reflect.Value) (string, bool) {
+	switch x.Kind() {
+	case reflect.String:
+		return x.String(), !utf8.ValidString(x.String())
+	case reflect.Pointer, reflect.Interface:
+		if !x.IsNil() {
+			return notUTF8(x.Elem())
+		}
+	case reflect.Slice, reflect.Array:
+		if x.Type().Elem().Kind() != reflect.Uint8 {
+			return firstNotUTF8(x.Len(), x.Index)
+		}
+	case reflect.Map:
+		return mapNotUTF8(x)
+	case reflect.Struct:
+		return firstNotUTF8(x.NumField(), x.Field)
+	}
+	return "", false
+}
+
+// firstNotUTF8 is the first string not valid UTF-8 among n elements.
+func firstNotUTF8(n int, at func(int) reflect.Value) (string, bool) {
+	for i := range n {
+		if bad, ok := notUTF8(at(i)); ok {
+			return bad, true
+		}
+	}
+	return "", false
+}
+
+// mapNotUTF8 is a string not valid UTF-8 among a map's keys and values.
+func mapNotUTF8(m reflect.Value) (string, bool) {
+	for it := m.MapRange(); it.Next(); {
+		for _, x := range []reflect.Value{it.Key(), it.Value()} {
+			if bad, ok := notUTF8(x); ok {
+				return bad, true
+			}
+		}
+	}
+	return "", false
+}
