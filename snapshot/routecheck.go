@@ -97,9 +97,8 @@ func checkRouteConfig(rc *routev3.RouteConfiguration, m *routeMemo) checked {
 		_, _ = h.Write(buf[:]) // which virtual host the next routes are of
 		for j, r := range vh.GetRoutes() {
 			got := m.check(r, &seen)
-			if got.err != nil {
+			if got.err != nil && c.err == nil { // the first, once every route is seen
 				c.err = fmt.Errorf("RouteConfiguration %q: virtual host %q: route %d: %w", c.name, vh.GetName(), j, got.err)
-				return c
 			}
 			binary.LittleEndian.PutUint64(buf[:], got.digest)
 			_, _ = h.Write(buf[:])
@@ -107,6 +106,9 @@ func checkRouteConfig(rc *routev3.RouteConfiguration, m *routeMemo) checked {
 		}
 	}
 	m.forgetUnseen(seen)
+	if c.err != nil {
+		return c
+	}
 	m.clusters, c.refs = len(clusters), clusters
 	c.version = digestVersion(h.Sum64())[1:]
 	return c

@@ -117,3 +117,34 @@ func distinctRoutes(rc *routev3.RouteConfiguration) int {
 	}
 	return len(seen)
 }
+
+// oneClusterRoutes is a route configuration of n routes to one cluster, new
+// messages each time; the route at bad, if any, has no match.
+func oneClusterRoutes(n, bad int) *routev3.RouteConfiguration {
+	vh := &routev3.VirtualHost{Name: "all", Domains: []string{"*"}}
+	for i := range n {
+		r := &routev3.Route{Match: &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Prefix{Prefix: "/"}},
+			Action: &routev3.Route_Route{Route: &routev3.RouteAction{ClusterSpecifier: &routev3.RouteAction_Cluster{Cluster: "c"}}}}
+		if i == bad {
+			r.Match = nil
+		}
+		vh.Routes = append(vh.Routes, r)
+	}
+	return &routev3.RouteConfiguration{Name: "rc", VirtualHosts: []*routev3.VirtualHost{vh}}
+}
+
+// TestFailedRouteCheckSweepsTheMemory checks a route configuration, then
+// one of new routes, one of them invalid: the check fails, and the memory
+// holds the routes it saw last, not those of both.
+func TestFailedRouteCheckSweepsTheMemory(t *testing.T) {
+	m := &routeMemo{checks: map[*routev3.Route]*routeCheck{}}
+	if c := checkRouteConfig(oneClusterRoutes(100, -1), m); c.err != nil {
+		t.Fatal(c.err)
+	}
+	if c := checkRouteConfig(oneClusterRoutes(100, 0), m); c.err == nil || !strings.Contains(c.err.Error(), "route 0") {
+		t.Fatalf("the route without a match: %v", c.err)
+	}
+	if len(m.checks) != 100 {
+		t.Errorf("the memory holds %d route checks after a failed check of 100 new routes, want 100", len(m.checks))
+	}
+}
