@@ -74,6 +74,7 @@ test: test-go test-filter test-lanegrpc ## Run every test with -race (what CI ru
 .PHONY: test-go
 test-go: interop-deps ## Test the control plane (unit, golden, end-to-end with grpc-go, grpc-js and C-core xDS clients and a real API server)
 	assets="$$(hack/envtest-assets.sh)" && KUBEBUILDER_ASSETS="$$assets" $(GO) test -tags $(TAGS) -race -count=1 ./...
+	$(GO) test -count=1 ./model ./translators ./snapshot  # and without the tag: protobuf-go's encoder
 
 .PHONY: envtest-assets
 envtest-assets: ## Build kube-apiserver and etcd for the Kubernetes tests (the first time ~10-20 min), print their folder

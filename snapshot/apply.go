@@ -149,6 +149,8 @@ const putSideBySideFrom = 1024
 func (u *update) putKind(k translators.Kind, changed []*group) []error {
 	t := k.Type
 	var errs []error
+	digest := u.digest[t] // kept here: the kinds' digests share cache lines
+	defer func() { u.digest[t] = digest }()
 	for _, g := range changed {
 		for i, c := range g.checks[t] {
 			e := &entry{resource: g.resources[t][i], version: c.version, digest: entryDigest(c.name, c.version), refs: c.refs, group: g.key}
@@ -158,7 +160,7 @@ func (u *update) putKind(k translators.Kind, changed []*group) []error {
 				}
 				continue
 			}
-			u.digest[t] ^= e.digest
+			digest ^= e.digest
 			u.inserted[t], u.names[t] = append(u.inserted[t], e), append(u.names[t], c.name)
 		}
 	}

@@ -68,15 +68,21 @@ var encodings = sync.Pool{New: func() any { return new([]byte) }}
 // is used again once f returns.
 func encode(m proto.Message, f func([]byte)) error {
 	buf := encodings.Get().(*[]byte)
-	defer encodings.Put(buf)
 	b, err := marshal((*buf)[:0], m)
-	if err != nil {
-		return err
+	if err == nil {
+		f(b)
 	}
-	f(b)
-	*buf = b
-	return nil
+	if cap(b) <= keptEncoding {
+		*buf = b
+		encodings.Put(buf)
+	}
+	return err
 }
+
+// keptEncoding is the largest buffer kept for another encoding: a
+// gateway's route configuration without its routes, or a service's, is
+// far smaller.
+const keptEncoding = 64 << 10
 
 // vtMarshaler is what Envoy's messages implement when built with the
 // vtprotobuf tag, as make builds Graylane: encoders generated for each

@@ -24,7 +24,7 @@ type entry struct {
 // shares every other one with the snapshot before it, and a digest of
 // every name and version is its version.
 type set struct {
-	shards []map[string]*entry // a power of two of them, nil when empty
+	shards []map[string]*entry // a power of two of them; nil if never written
 	n      int
 	digest uint64
 }
