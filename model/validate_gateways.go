@@ -17,7 +17,6 @@ func (v *validator) gateways() {
 		names[g.Name] = g.Origin
 		v.gatewayPort(g.Origin.At("port"), subject, g.Port, ports)
 		v.gatewayTLS(g, subject, ports)
-		v.text(g.Origin.String(), subject, g)
 		for j := range g.Routes {
 			if !v.knownRoute(i, j) {
 				v.route(&g.Routes[j], fmt.Sprintf("%s: route %d", subject, j+1))

@@ -8,7 +8,10 @@ import (
 // text reports the first string of x, a part of the model, that is not
 // valid UTF-8. Protocol buffers carry text as UTF-8: gRPC clients and
 // Envoy refuse a message whose text is not, and go-control-plane cannot
-// encode it. YAML can write such a string (a !!binary value).
+// encode it. Services and lanes are checked, a service when it changed;
+// a gateway, checked in full on every change, is not: gateways come from
+// YAML, whose file source refuses binary values, or from Gateway API
+// objects, whose JSON is UTF-8.
 func (v *validator) text(pos, subject string, x any) {
 	if bad, ok := notUTF8(reflect.ValueOf(x)); ok {
 		v.p.add(pos, subject, "text %s is not valid UTF-8", Quote(bad))

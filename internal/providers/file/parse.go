@@ -91,6 +91,24 @@ func checkShape(file string, root *yaml.Node) error {
 	if expanded, written := expandedSize(root); expanded > maxAliasExpansion*written+aliasSlack {
 		return lineError(file, root.Line, "YAML aliases expand the file to %d values, more than %d times the %d written", expanded, maxAliasExpansion, written)
 	}
+	if n := binaryValue(root); n != nil {
+		return lineError(file, n.Line, "a binary value (!!binary) is not a setting: settings are text")
+	}
+	return nil
+}
+
+// binaryValue is the first !!binary value of a document, nil when there
+// is none: it can hold bytes that are not UTF-8, which no proxy accepts
+// as text.
+func binaryValue(n *yaml.Node) *yaml.Node {
+	if n.Tag == "!!binary" {
+		return n
+	}
+	for _, c := range n.Content {
+		if b := binaryValue(c); b != nil {
+			return b
+		}
+	}
 	return nil
 }
 

@@ -55,6 +55,7 @@ func TestParseSyntaxDuplicatesAndDocuments(t *testing.T) {
 		"services: []\n---\nservices: []\n":   "c.yaml:2: a configuration file holds one YAML document",
 		"- name: x\n":                         "c.yaml:1: the top level must be a mapping",
 		"gateways:\n  - routes: [{match: 1}]": "c.yaml:2: want a mapping",
+		"gateways:\n  - name: public\n    routes:\n      - match: {pathPrefix: !!binary L/8=}\n": "c.yaml:4: a binary value (!!binary) is not a setting",
 	}
 	for src, want := range cases {
 		_, err := Parse("c.yaml", []byte(src))
