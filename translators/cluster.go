@@ -25,12 +25,11 @@ const httpProtocolOptionsKey = "envoy.extensions.upstreams.http.v3.HttpProtocolO
 // their own endpoints only.
 func (t *translator) versionClusters(s *svc, p *Piece, mirrored []int) {
 	cb, od := circuitBreakers(s.Policy.CircuitBreaker), outlierDetection(s.Policy.OutlierDetection)
-	eps := newServiceEndpoints(s, t.shared.lanePolicy)
 	for i := range s.Versions {
-		name := s.clusters[i]
-		p.Clusters = append(p.Clusters, t.cluster(s, name, cb, od))
-		p.Endpoints = append(p.Endpoints, eps.loadAssignment(name, i))
+		p.Clusters = append(p.Clusters, t.cluster(s, s.clusters[i], cb, od))
 	}
+	p.Endpoints = append(p.Endpoints, s.assignments()...)
+	eps := newServiceEndpoints(s, fallbackPolicy)
 	for _, i := range mirrored {
 		name := s.mirrorCluster(i)
 		p.Clusters = append(p.Clusters, t.cluster(s, name, cb, od))

@@ -141,10 +141,10 @@ func addrPort(e model.Endpoint) netip.AddrPort {
 	return netip.AddrPortFrom(a, uint16(e.Port))
 }
 
-// lanePolicy is the policy of a lane version's endpoints that fall back.
-func lanePolicy() *endpointv3.ClusterLoadAssignment_Policy {
-	return &endpointv3.ClusterLoadAssignment_Policy{OverprovisioningFactor: wrapperspb.UInt32(laneOverprovisioning)}
-}
+// fallbackPolicy is the policy of a lane version's endpoints that fall
+// back, which every endpoint assignment shares: messages are not changed
+// once built.
+var fallbackPolicy = &endpointv3.ClusterLoadAssignment_Policy{OverprovisioningFactor: wrapperspb.UInt32(laneOverprovisioning)}
 
 // Fallback tells whether a lane version falls back to its service's
 // baseline: Active while it has no endpoint.

@@ -234,3 +234,30 @@ func TestEndpointChurnKeepsTheGatewayRoutes(t *testing.T) {
 		t.Error("a weight change kept the gateway's route configuration")
 	}
 }
+
+// TestRolesShareEndpointAssignments translates a configuration for every
+// role with one Memo, and wants the very same endpoint assignment messages
+// in each: they do not depend on the role, and one check serves them all.
+func TestRolesShareEndpointAssignments(t *testing.T) {
+	cfg := benchconfig.Generate(10)
+	memo := translators.NewMemo()
+	var first *translators.Resources
+	for _, role := range model.AllRoles() {
+		res, err := translators.Translate(cfg, role, translators.WithMemo(memo))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first == nil {
+			first = res
+			continue
+		}
+		if len(res.Endpoints) != len(first.Endpoints) {
+			t.Fatalf("%s: %d endpoint assignments, %d for the first role", role, len(res.Endpoints), len(first.Endpoints))
+		}
+		for i := range res.Endpoints {
+			if res.Endpoints[i] != first.Endpoints[i] {
+				t.Errorf("%s: endpoint assignment %s is a message of its own", role, res.Endpoints[i].GetClusterName())
+			}
+		}
+	}
+}

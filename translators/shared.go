@@ -2,7 +2,6 @@ package translators
 
 import (
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
-	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	routerv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
@@ -26,7 +25,6 @@ type shared struct {
 	// paths are the default path prefixes of blocks, by prefix.
 	paths         map[string]baseMatch
 	rateLimitHTTP *hcmv3.HttpFilter
-	lanePolicy    *endpointv3.ClusterLoadAssignment_Policy
 }
 
 func (t *translator) newShared() shared {
@@ -56,7 +54,6 @@ func (t *translator) newShared() shared {
 		s.baggageTagged = one(t.headerRegex(baggageHeader, baggageKeyRegex(key)))
 	}
 	s.rateLimitHTTP = t.rateLimitFilter()
-	s.lanePolicy = lanePolicy()
 	return s
 }
 

@@ -2,6 +2,9 @@ package translators
 
 import (
 	"slices"
+	"sync"
+
+	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 
 	"github.com/graylane/graylane/model"
 )
@@ -18,6 +21,10 @@ type svc struct {
 	// routing numbers how the service routes, for a Memo: the same for
 	// views of it that differ in endpoints alone.
 	routing uint64
+	// assignments are each version's endpoint assignment, which do not
+	// depend on the role: made by the first role that needs them, the
+	// same messages for the others, which a Memo's roles share.
+	assignments func() []*endpointv3.ClusterLoadAssignment
 }
 
 // roleSlots is the number of roles.
@@ -30,6 +37,17 @@ func newSvc(s *model.Service) *svc {
 		if s.Versions[i].Lane == "" {
 			out.baseline = i
 		}
+	}
+	out.assignments = sync.OnceValue(out.loadAssignments)
+	return out
+}
+
+// loadAssignments makes each version's endpoint assignment.
+func (s *svc) loadAssignments() []*endpointv3.ClusterLoadAssignment {
+	eps := newServiceEndpoints(s, fallbackPolicy)
+	out := make([]*endpointv3.ClusterLoadAssignment, len(s.Versions))
+	for i := range s.Versions {
+		out[i] = eps.loadAssignment(s.clusters[i], i)
 	}
 	return out
 }
