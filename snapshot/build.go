@@ -89,11 +89,15 @@ func Build(res *translators.Resources) (*Snapshot, error) { return NewBuilder().
 
 // Build is the package's Build, from the builder's last snapshot. A failed
 // build changes nothing the builder remembers.
-func (b *Builder) Build(res *translators.Resources) (*Snapshot, error) {
+func (b *Builder) Build(res *translators.Resources, opts ...BuildOption) (*Snapshot, error) {
+	var o buildOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	changed, gone := b.diff(res)
-	if err := b.checkGroups(changed); err != nil {
+	if err := b.checkGroups(changed, o.shared); err != nil {
 		return nil, err
 	}
 	snap, err := b.apply(changed, gone)
@@ -215,7 +219,7 @@ type checked struct {
 
 // checkGroups checks every resource of the changed groups, on every core,
 // but those unchanged, and names each group's resources.
-func (b *Builder) checkGroups(groups []*group) error {
+func (b *Builder) checkGroups(groups []*group, shared *SharedChecks) error {
 	type job struct {
 		g *group
 		t types.ResponseType
@@ -243,7 +247,7 @@ func (b *Builder) checkGroups(groups []*group) error {
 			results[i] = c
 			return
 		}
-		results[i] = check(j.g.resources[j.t][j.i], j.g.known())
+		results[i] = shared.check(j.g.resources[j.t][j.i], j.g.known())
 	})
 	var errs []error
 	for i, j := range jobs {

@@ -358,3 +358,37 @@ func TestSameResourceListedTwiceIsInOnce(t *testing.T) {
 		t.Errorf("two listeners of one name: %v", err)
 	}
 }
+
+// TestSharedChecksServeEveryRole builds every role of a configuration
+// translated with one Memo, with checks shared: an endpoint assignment
+// another role's build checked is not checked again (a check planted for
+// one is what its snapshot holds), and the versions are a lone build's.
+func TestSharedChecksServeEveryRole(t *testing.T) {
+	cfg, memo, shared := config(2000), translators.NewMemo(), NewSharedChecks()
+	for _, role := range model.AllRoles() {
+		res, err := translators.Translate(cfg, role, translators.WithMemo(memo))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := NewBuilder().Build(res, WithSharedChecks(shared))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := build(t, cfg, role)
+		for _, typ := range servedTypes() {
+			if got.Version(typ) != want.Version(typ) {
+				t.Errorf("%s: %s version %s, a lone build gives %s", role, kindName(typ), got.Version(typ), want.Version(typ))
+			}
+		}
+	}
+	res, _ := translators.Translate(cfg, model.RoleEdge, translators.WithMemo(memo))
+	cla := res.Endpoints[0]
+	shared.checks.Store(cla, checked{name: cla.GetClusterName(), version: "planted"})
+	snap, err := NewBuilder().Build(res, WithSharedChecks(shared))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := snap.ContentVersion(types.Endpoint, cla.GetClusterName()); v != "planted" {
+		t.Errorf("endpoint assignment version %q, want the shared check's", v)
+	}
+}

@@ -57,13 +57,10 @@ func (b *builder) build(parts []*model.Config, opts []translators.Option) (*Resu
 	snaps := make([]*snapshot.Snapshot, len(roles))
 	errs := make([]error, len(roles))
 	opts = append(opts[:len(opts):len(opts)], translators.WithMemo(b.memo), translators.PiecesOnly())
+	shared := snapshot.NewSharedChecks()
 	var wg sync.WaitGroup
 	for i, role := range roles {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			res[i], snaps[i], errs[i] = b.role(cfg, role, opts)
-		}()
+		wg.Go(func() { res[i], snaps[i], errs[i] = b.role(cfg, role, opts, shared) })
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
@@ -77,12 +74,12 @@ func (b *builder) build(parts []*model.Config, opts []translators.Option) (*Resu
 	return out, nil
 }
 
-func (b *builder) role(cfg *model.Config, role model.Role, opts []translators.Option) (*translators.Resources, *snapshot.Snapshot, error) {
+func (b *builder) role(cfg *model.Config, role model.Role, opts []translators.Option, shared *snapshot.SharedChecks) (*translators.Resources, *snapshot.Snapshot, error) {
 	res, err := translators.Translate(cfg, role, opts...)
 	if err != nil {
 		return nil, nil, err
 	}
-	snap, err := b.snaps[role].Build(res)
+	snap, err := b.snaps[role].Build(res, snapshot.WithSharedChecks(shared))
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s snapshot: %w", role, err)
 	}
