@@ -29,6 +29,9 @@ func (t *translator) versionClusters(s *svc, p *Piece, mirrored []int) {
 		p.Clusters = append(p.Clusters, t.cluster(s, s.clusters[i], cb, od))
 	}
 	p.Endpoints = append(p.Endpoints, s.assignments()...)
+	if len(mirrored) == 0 {
+		return
+	}
 	eps := newServiceEndpoints(s, fallbackPolicy)
 	for _, i := range mirrored {
 		name := s.mirrorCluster(i)
