@@ -34,6 +34,18 @@ func TestValidConfigPasses(t *testing.T) {
 	}
 }
 
+// TestFileNamesNeedNotBeUTF8 places a configuration in a file whose name
+// is not UTF-8, as a Linux file name may be: positions are never sent,
+// and the configuration is valid.
+func TestFileNamesNeedNotBeUTF8(t *testing.T) {
+	c := valid()
+	c.Services[0].Origin = NewOrigin("conf/caf\xe9.yaml:7", map[string]string{"name": "conf/caf\xe9.yaml:8"})
+	c.Lanes[0].Origin = NewOrigin("conf/caf\xe9.yaml:2", nil)
+	if err := Validate(c); err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+}
+
 func TestValidateReportsEachRule(t *testing.T) {
 	cases := []struct {
 		name   string

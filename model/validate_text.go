@@ -18,10 +18,17 @@ func (v *validator) text(pos, subject string, x any) {
 	}
 }
 
+// positionType is skipped by notUTF8: positions name files, whose names
+// need not be UTF-8, and are never sent.
+var positionType = reflect.TypeFor[Origin]()
+
 // notUTF8 is the first string that is not valid UTF-8 in x, following
-// pointers, interfaces, slices, maps and struct fields; byte slices are
-// not text.
+// pointers, interfaces, slices, maps and struct fields (the model has no
+// cycles); byte slices are not text.
 func notUTF8(x reflect.Value) (string, bool) {
+	if x.Type() == positionType {
+		return "", false
+	}
 	switch x.Kind() {
 	case reflect.String:
 		return x.String(), !utf8.ValidString(x.String())
@@ -51,14 +58,15 @@ func firstNotUTF8(n int, at func(int) reflect.Value) (string, bool) {
 	return "", false
 }
 
-// mapNotUTF8 is a string not valid UTF-8 among a map's keys and values.
-func mapNotUTF8(m reflect.Value) (string, bool) {
+// mapNotUTF8 is the least string not valid UTF-8 among a map's keys and
+// values, the same whatever order the map is read in.
+func mapNotUTF8(m reflect.Value) (least string, found bool) {
 	for it := m.MapRange(); it.Next(); {
 		for _, x := range []reflect.Value{it.Key(), it.Value()} {
-			if bad, ok := notUTF8(x); ok {
-				return bad, true
+			if bad, ok := notUTF8(x); ok && (!found || bad < least) {
+				least, found = bad, true
 			}
 		}
 	}
-	return "", false
+	return least, found
 }
