@@ -29,24 +29,22 @@ type kindCache struct {
 	kind   translators.Kind
 	linear *cachev3.LinearCache
 
-	mu       sync.Mutex
-	versions map[string]string // content version by resource name
-	entries  map[string]served // by resource name
-	digest   uint64            // XOR of every entry
-	updates  uint64            // updates made: the LinearCache's version
-	history  map[uint64]uint64 // digest after each of the last updates
-	parked   map[uint64]*parkedWatch
-	parkIDs  uint64
+	mu      sync.Mutex
+	entries map[string]served // by resource name
+	digest  uint64            // XOR of every entry
+	updates uint64            // updates made: the LinearCache's version
+	history map[uint64]uint64 // digest after each of the last updates
+	parked  map[uint64]*parkedWatch
+	parkIDs uint64
 }
 
 var _ cachev3.Cache = (*kindCache)(nil)
 
 func newKindCache(k translators.Kind, logger log.Logger) *kindCache {
 	return &kindCache{
-		kind:     k,
-		linear:   cachev3.NewLinearCache(k.URL, cachev3.WithLogger(logger)),
-		versions: map[string]string{}, entries: map[string]served{},
-		history: map[uint64]uint64{}, parked: map[uint64]*parkedWatch{},
+		kind:    k,
+		linear:  cachev3.NewLinearCache(k.URL, cachev3.WithLogger(logger)),
+		entries: map[string]served{}, history: map[uint64]uint64{}, parked: map[uint64]*parkedWatch{},
 	}
 }
 
@@ -70,8 +68,8 @@ func (kc *kindCache) replace(next *set, up, gone []string) bool {
 		removed[name] = true
 	}
 	kc.mu.Lock()
-	all := make([]string, 0, len(kc.versions)+len(up))
-	for name := range kc.versions {
+	all := make([]string, 0, len(kc.entries)+len(up))
+	for name := range kc.entries {
 		if !removed[name] {
 			all = append(all, name)
 		}
@@ -146,7 +144,6 @@ type served struct {
 func (kc *kindCache) setEntry(name, version string) {
 	old, had := kc.entries[name]
 	kc.digest ^= old.digest
-	delete(kc.versions, name)
 	if version == "" {
 		delete(kc.entries, name)
 		return
@@ -155,7 +152,7 @@ func (kc *kindCache) setEntry(name, version string) {
 		old.name = unique.Make(name)
 	}
 	e := entryDigest(name, version)
-	kc.entries[name], kc.versions[name] = served{digest: e, name: old.name}, version
+	kc.entries[name] = served{digest: e, name: old.name}
 	kc.digest ^= e
 }
 
