@@ -50,8 +50,7 @@ func (b *Builder) apply(changed, gone []*group) (*Snapshot, error) {
 			u.take(g.replaces)
 		}
 	}
-	u.reserve(changed)
-	errs := u.putAll(changed)
+	errs := u.putAll(changed, u.reserve(changed) >= putSideBySideFrom)
 	u.uncountRemoved()
 	errs = append(errs, u.checkReferences()...)
 	if err := errors.Join(sorted(errs)...); err != nil {
@@ -92,8 +91,9 @@ func (u *update) removedForGood(f func(references)) {
 	}
 }
 
-// reserve makes room for the changed groups' resources.
-func (u *update) reserve(changed []*group) {
+// reserve makes room for the changed groups' resources, and returns
+// how many there are.
+func (u *update) reserve(changed []*group) (total int) {
 	var n [types.UnknownType]int
 	for _, g := range changed {
 		for t, cs := range g.checks {
@@ -105,17 +105,18 @@ func (u *update) reserve(changed []*group) {
 		if n[t] > 0 {
 			u.items[t].grow(n[t])
 		}
+		total += n[t]
 	}
+	return total
 }
 
 // putAll adds the changed groups' checked resources, each kind on a core
-// of its own, and then counts their references in.
-func (u *update) putAll(changed []*group) []error {
+// of its own when sideBySide, and then counts their references in.
+func (u *update) putAll(changed []*group, sideBySide bool) []error {
 	errs := make([][]error, len(allKinds))
 	var wg sync.WaitGroup
-	few := u.few()
 	for i, k := range allKinds {
-		if few {
+		if !sideBySide {
 			errs[i] = u.putKind(k, changed)
 			continue
 		}
@@ -129,16 +130,6 @@ func (u *update) putAll(changed []*group) []error {
 		}
 	}
 	return slices.Concat(errs...)
-}
-
-// few reports whether the update puts in too few resources to be worth
-// a core a kind.
-func (u *update) few() bool {
-	n := 0
-	for _, names := range u.names {
-		n += cap(names)
-	}
-	return n < putSideBySideFrom
 }
 
 // putSideBySideFrom is how many resources a build puts in from which
