@@ -8,6 +8,7 @@ require (
 	github.com/envoyproxy/go-control-plane/envoy v1.40.0
 	github.com/fsnotify/fsnotify v1.10.1
 	github.com/go-logr/zapr v1.3.0
+	github.com/google/pprof v0.0.0-20250403155104-27863c87afa6
 	github.com/graylane/graylane/cmd/wasm-filter v0.0.0
 	github.com/graylane/graylane/lanegrpc v0.0.0
 	github.com/prometheus/client_golang v1.25.0

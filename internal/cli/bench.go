@@ -64,6 +64,7 @@ instead and prints each wave of responses its changes cause, until stopped.`,
 	f.IntVar(&cfg.Warm, "warm", cfg.Warm, "percent of the clients connected before the memory baseline")
 	f.DurationVar(&cfg.Quiet, "quiet", cfg.Quiet, "how long the clients must receive nothing for a change to be over")
 	f.DurationVar(&cfg.Timeout, "timeout", cfg.Timeout, "limit of each step: connecting, each change")
+	f.StringVar(&cfg.HeapProfiles, "heap-profiles", "", "write the control plane's heap profiles to this folder, with the warm share of the clients connected and with all (SERVER-warm.pprof, SERVER-all.pprof)")
 	f.BoolVar(&jsonOut, "json", false, "print the figures as JSON")
 	f.StringVar(&address, "xds-address", "", "connect to this running control plane instead, and report each wave of responses")
 	cmd.AddCommand(newBenchFleetCommand())

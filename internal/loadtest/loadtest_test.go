@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/google/pprof/profile"
 	"go.uber.org/zap"
 
 	"github.com/graylane/graylane/internal/xdsserver"
@@ -240,5 +242,67 @@ func TestLoadWithSidecarEgress(t *testing.T) {
 		if got := c.Fleet.ByRole[model.RoleSidecar]; got.Reached != want[c.Kind] || got.Unexpected != 0 {
 			t.Errorf("%s change: sidecars %+v, want %d reached, none unexpectedly", c.Kind, *got, want[c.Kind])
 		}
+	}
+}
+
+// TestHeapProfilesShowTheStreams wants the profile with every client
+// connected to hold more of go-control-plane's stream state than the
+// profile with the warm share: the clients added are in it.
+func TestHeapProfilesShowTheStreams(t *testing.T) {
+	cfg := smallConfig()
+	cfg.Changes, cfg.HeapProfiles = nil, t.TempDir()
+	r := runLogged(t, cfg)
+	streams := func(stage string) int64 {
+		return inUse(t, filepath.Join(cfg.HeapProfiles, ServerGraylane+"-"+stage+".pprof"), "go-control-plane/pkg/server")
+	}
+	warm, all := streams("warm"), streams("all")
+	added := int64(r.Runs[0].Sync.Synced - r.Runs[0].Warm)
+	if all-warm < added*4096 {
+		t.Errorf("stream state: %d bytes with %d clients, %d with %d more: want at least 4 KiB more a client",
+			warm, r.Runs[0].Warm, all, added)
+	}
+}
+
+// inUse sums the bytes in use that a function whose name holds fn
+// allocated, or called what did.
+func inUse(t *testing.T, path, fn string) int64 {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	p, err := profile.Parse(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(p.SampleType, func(s *profile.ValueType) bool { return s.Type == "inuse_space" })
+	var sum int64
+	for _, s := range p.Sample {
+		if slices.ContainsFunc(s.Location, func(l *profile.Location) bool {
+			return slices.ContainsFunc(l.Line, func(ln profile.Line) bool { return strings.Contains(ln.Function.Name, fn) })
+		}) {
+			sum += s.Value[i]
+		}
+	}
+	return sum
+}
+
+func TestHeapProfilesNeedAFolder(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{file, filepath.Join(file, "missing")} {
+		cfg := smallConfig()
+		cfg.HeapProfiles = path
+		if err := cfg.check(); err == nil || !strings.Contains(err.Error(), "heap profiles "+path) {
+			t.Errorf("%s: %v, want it refused", path, err)
+		}
+	}
+	cfg := smallConfig()
+	cfg.HeapProfiles = t.TempDir()
+	if err := cfg.check(); err != nil {
+		t.Error(err)
 	}
 }

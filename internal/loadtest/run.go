@@ -51,6 +51,10 @@ type Config struct {
 	// docs/routing.md), among those the gRPC clients dial; 0: sidecars
 	// call every service.
 	Egress int `json:"egress"`
+	// HeapProfiles is a folder to write the control plane's heap profiles
+	// to, when the warm share of the clients and when all of them hold
+	// their first state; "" writes none.
+	HeapProfiles string `json:"heapProfiles,omitempty"`
 }
 
 // DefaultConfig is 1,000 clients (80% gRPC, 15% sidecars, 5% edge, half
@@ -97,7 +101,7 @@ func (c Config) check() error {
 	if c.Warm < 1 || c.Warm > 90 {
 		errs = append(errs, fmt.Errorf("warm %d%%: want 1 to 90", c.Warm))
 	}
-	return errors.Join(errs...)
+	return errors.Join(append(errs, c.checkHeapProfiles())...)
 }
 
 // counts shares the clients among the roles by weight (largest
@@ -167,6 +171,7 @@ func Run(ctx context.Context, cfg Config, launch Launcher, log *zap.Logger) (*Re
 		return nil, err
 	}
 	r := &Report{Config: cfg}
+	cfg.profileHeap()
 	servers := []string{ServerGraylane}
 	if cfg.Bare {
 		servers = append(servers, ServerBare)
@@ -259,12 +264,15 @@ func (ru *run) connect(ctx context.Context, launch Launcher, sr *ServerRun) erro
 		return fmt.Errorf("connecting the first %d clients: %w", warm, err)
 	}
 	sr.Warm, sr.WarmMemory = warm, ru.settledMemory()
+	if err := ru.writeHeapProfile(sr.Server, "warm"); err != nil {
+		return err
+	}
 	if sr.Sync, err = ru.sync(ctx, ru.cfg.Clients); err != nil {
 		return err
 	}
 	sr.Memory = ru.settledMemory()
 	sr.ServerPushes = ru.srv.pushes()
-	return nil
+	return ru.writeHeapProfile(sr.Server, "all")
 }
 
 // sync connects clients until n are and waits for their first state.
