@@ -47,11 +47,11 @@ func toNameValue(d *nameValueDoc) *model.NameValue {
 func toService(d *serviceDoc, t tree) model.Service {
 	s := model.Service{
 		Name: d.Name, Namespace: d.Namespace, Port: d.Port,
-		Protocol: model.Protocol(d.Protocol), Origin: t.origin(),
+		Protocol: model.Protocol(d.Protocol), Origin: t.origin("versions", "match", "routes", "mirror"),
 	}
 	for i, v := range d.Versions {
 		vt := t.key("versions").item(i)
-		ver := model.Version{Name: v.Name, Lane: v.Lane, Origin: vt.origin()}
+		ver := model.Version{Name: v.Name, Lane: v.Lane, Origin: vt.origin("endpoints")}
 		for j, e := range v.Endpoints {
 			ver.Endpoints = append(ver.Endpoints, model.Endpoint{
 				Address: e.Address, Port: e.Port, Weight: uint32(e.Weight), Zone: e.Zone,
@@ -77,7 +77,7 @@ func toService(d *serviceDoc, t tree) model.Service {
 }
 
 func toGateway(d *gatewayDoc, t tree) model.Gateway {
-	g := model.Gateway{Name: d.Name, Port: d.Port, TrustLaneHeader: d.TrustLaneHeader, Origin: t.origin()}
+	g := model.Gateway{Name: d.Name, Port: d.Port, TrustLaneHeader: d.TrustLaneHeader, Origin: t.origin("routes", "tls.certificates")}
 	if d.TLS != nil {
 		g.TLS = toTLS(d.TLS, t.key("tls"))
 	}
@@ -94,7 +94,7 @@ func toRoute(r *routeDoc, t tree) model.GatewayRoute {
 		Service:   parseServiceRef(r.Service, r.Port),
 		Weights:   toWeights(r.Weights),
 		Action:    toAction(&r.actionDoc, t),
-		Origin:    t.origin(),
+		Origin:    t.origin("mirror"),
 	}
 }
 
@@ -130,7 +130,7 @@ func toValueMatches(ds []valueMatchDoc) []model.ValueMatch {
 // weights: {V: 100} (written with weights, the two are added and the
 // weights no longer make 100).
 func toServiceRoute(d *serviceRouteDoc, t tree) model.ServiceRoute {
-	r := model.ServiceRoute{Weights: toWeights(d.Weights), Action: toAction(&d.actionDoc, t), Origin: t.origin()}
+	r := model.ServiceRoute{Weights: toWeights(d.Weights), Action: toAction(&d.actionDoc, t), Origin: t.origin("mirror")}
 	if d.Version != "" {
 		if r.Weights == nil {
 			r.Weights = map[string]model.Weight{}

@@ -264,3 +264,51 @@ func TestParseBoundsAliasExpansion(t *testing.T) {
 		t.Errorf("a shared policy gives %+v, %v", cfg, err)
 	}
 }
+
+// TestOriginsKeepTheirOwnObjectsFields wants each field's position in the
+// origin of the object it belongs to, and an object with an origin of its
+// own (a version, an endpoint, a gateway route) only placed in its
+// parent's: the parent does not repeat its fields.
+func TestOriginsKeepTheirOwnObjectsFields(t *testing.T) {
+	cfg, err := Parse("c.yaml", []byte(strings.Join([]string{
+		"services:",
+		"  - name: reviews",              // 2
+		"    port: 9080",                 // 3
+		"    versions:",                  // 4
+		"      - name: v1",               // 5
+		"        endpoints:",             // 6
+		"          - zone: a",            // 7
+		"            address: 10.0.0.1",  // 8
+		"gateways:",                      // 9
+		"  - name: public",               // 10
+		"    port: 8080",                 // 11
+		"    routes:",                    // 12
+		"      - service: reviews",       // 13
+		"        match: {pathPrefix: /}", // 14
+		"",
+	}, "\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, g := cfg.Services[0], cfg.Gateways[0]
+	for _, c := range []struct {
+		origin model.Origin
+		field  string
+		want   string
+	}{
+		{s.Origin, "port", "c.yaml:3"},
+		{s.Origin, "versions[0]", "c.yaml:5"},
+		{s.Origin, "versions[0].endpoints", "c.yaml:5"}, // the version's, not the service's
+		{s.Versions[0].Origin, "endpoints", "c.yaml:6"},
+		{s.Versions[0].Origin, "endpoints[0]", "c.yaml:7"},
+		{s.Versions[0].Origin, "endpoints[0].address", "c.yaml:7"},
+		{s.Versions[0].Endpoints[0].Origin, "address", "c.yaml:8"},
+		{g.Origin, "routes[0]", "c.yaml:13"},
+		{g.Origin, "routes[0].match", "c.yaml:13"},
+		{g.Routes[0].Origin, "match", "c.yaml:14"},
+	} {
+		if got := c.origin.At(c.field); got != c.want {
+			t.Errorf("%s of %s is at %s, want %s", c.field, c.origin, got, c.want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package file
 
 import (
 	"path/filepath"
+	"slices"
 	"strconv"
 
 	yaml "go.yaml.in/yaml/v4"
@@ -76,10 +77,14 @@ func (t tree) lineOf() int {
 }
 
 // origin is the object's own position with the position of every field
-// below it.
-func (t tree) origin() model.Origin {
+// below it, but for the items of the lists at the paths own: those are
+// objects with origins of their own (a service's versions, a version's
+// endpoints), and their origin keeps only where each item is. Without
+// this, each field of an endpoint would be written in the origins of the
+// endpoint, its version and its service.
+func (t tree) origin(own ...string) model.Origin {
 	fields := map[string]string{}
-	t.collect("", fields)
+	t.collect("", fields, own)
 	return model.NewOrigin(t.pos(t.lineOf()), fields)
 }
 
@@ -96,7 +101,7 @@ func (t tree) topOrigin() model.Origin {
 	return model.NewOrigin(t.pos(t.lineOf()), fields)
 }
 
-func (t tree) collect(prefix string, fields map[string]string) {
+func (t tree) collect(prefix string, fields map[string]string, own []string) {
 	if t.node == nil {
 		return
 	}
@@ -105,13 +110,16 @@ func (t tree) collect(prefix string, fields map[string]string) {
 		for i := 0; i+1 < len(t.node.Content); i += 2 {
 			path := join(prefix, t.node.Content[i].Value)
 			fields[path] = t.pos(t.node.Content[i].Line)
-			tree{file: t.file, node: t.node.Content[i+1]}.collect(path, fields)
+			tree{file: t.file, node: t.node.Content[i+1]}.collect(path, fields, own)
 		}
 	case yaml.SequenceNode:
+		below := !slices.Contains(own, prefix)
 		for i, item := range t.node.Content {
 			path := prefix + "[" + strconv.Itoa(i) + "]"
 			fields[path] = t.pos(item.Line)
-			tree{file: t.file, node: item}.collect(path, fields)
+			if below {
+				tree{file: t.file, node: item}.collect(path, fields, own)
+			}
 		}
 	}
 }
