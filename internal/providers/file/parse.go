@@ -179,26 +179,34 @@ const (
 )
 
 // expandedSize counts the values of a document with its aliases expanded,
-// and as written.
+// and as written. Only the nodes aliases lead to (anchored ones) are
+// remembered: each is counted once however many aliases name it, and the
+// rest of the tree is walked once.
 func expandedSize(root *yaml.Node) (expanded, written int) {
 	sizes := map[*yaml.Node]int{}
-	var size func(n *yaml.Node) int
-	size = func(n *yaml.Node) int {
-		if s, ok := sizes[n]; ok {
-			return s
+	var size func(n *yaml.Node, aliased bool) int
+	size = func(n *yaml.Node, aliased bool) int {
+		keep := aliased || n.Anchor != ""
+		if keep {
+			if s, ok := sizes[n]; ok {
+				return s
+			}
+			sizes[n] = 1 // an alias inside its own anchor counts once
 		}
-		sizes[n] = 1 // an alias inside its own anchor counts once
+		written++
 		s := 1
 		if n.Kind == yaml.AliasNode && n.Alias != nil {
-			s = size(n.Alias)
+			s = size(n.Alias, true)
 		}
 		for _, c := range n.Content {
-			s += size(c)
+			s += size(c, false)
 		}
-		sizes[n] = s
+		if keep {
+			sizes[n] = s
+		}
 		return s
 	}
-	return size(root), len(sizes)
+	return size(root, false), written
 }
 
 // servicesNone is the explicit form of a configuration without services.

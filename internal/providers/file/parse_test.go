@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	yaml "go.yaml.in/yaml/v4"
+
 	"github.com/graylane/graylane/model"
 )
 
@@ -309,6 +311,29 @@ func TestOriginsKeepTheirOwnObjectsFields(t *testing.T) {
 	} {
 		if got := c.origin.At(c.field); got != c.want {
 			t.Errorf("%s of %s is at %s, want %s", c.field, c.origin, got, c.want)
+		}
+	}
+}
+
+// TestExpandedSizeCountsEachAlias counts documents with aliases by hand:
+// each alias adds what it names, an alias inside its own anchor counts
+// once, and a node is written once however often it is named.
+func TestExpandedSizeCountsEachAlias(t *testing.T) {
+	for _, c := range []struct {
+		doc               string
+		expanded, written int
+	}{
+		{"services: []\nlanes: [{name: a}]\n", 9, 9},
+		{"a: &x [1, 2]\nb: *x\nc: *x\n", 14, 10},
+		{"a: &x [1, *x]\n", 6, 6},
+		{"a: &x {k: &y [1, *x, *y]}\nb: [*x, *y]\n", 21, 13},
+	} {
+		var n yaml.Node
+		if err := yaml.Unmarshal([]byte(c.doc), &n); err != nil {
+			t.Fatal(err)
+		}
+		if e, w := expandedSize(&n); e != c.expanded || w != c.written {
+			t.Errorf("%q: %d values expanded, %d written; want %d, %d", c.doc, e, w, c.expanded, c.written)
 		}
 	}
 }
