@@ -178,6 +178,11 @@ const (
 	aliasSlack        = 10_000
 )
 
+// maxCounted is where expandedSize stops counting: far above any bound,
+// and far enough below the largest int that adding two counts cannot wrap
+// (aliases of aliases double a count on every line).
+const maxCounted = 1 << 40
+
 // expandedSize counts the values of a document with its aliases expanded,
 // and as written. Only the nodes aliases lead to (anchored ones) are
 // remembered: each is counted once however many aliases name it, and the
@@ -199,7 +204,7 @@ func expandedSize(root *yaml.Node) (expanded, written int) {
 			s = size(n.Alias, true)
 		}
 		for _, c := range n.Content {
-			s += size(c, false)
+			s = min(s+size(c, false), maxCounted)
 		}
 		if keep {
 			sizes[n] = s

@@ -269,24 +269,39 @@ func TestParseBoundsAliasExpansion(t *testing.T) {
 
 // TestOriginsKeepTheirOwnObjectsFields wants each field's position in the
 // origin of the object it belongs to, and an object with an origin of its
-// own (a version, an endpoint, a gateway route) only placed in its
-// parent's: the parent does not repeat its fields.
+// own (a version, an endpoint, a match, a route, a mirror, a certificate)
+// only placed in its parent's: the parent does not repeat its fields.
 func TestOriginsKeepTheirOwnObjectsFields(t *testing.T) {
 	cfg, err := Parse("c.yaml", []byte(strings.Join([]string{
 		"services:",
-		"  - name: reviews",              // 2
-		"    port: 9080",                 // 3
-		"    versions:",                  // 4
-		"      - name: v1",               // 5
-		"        endpoints:",             // 6
-		"          - zone: a",            // 7
-		"            address: 10.0.0.1",  // 8
-		"gateways:",                      // 9
-		"  - name: public",               // 10
-		"    port: 8080",                 // 11
-		"    routes:",                    // 12
-		"      - service: reviews",       // 13
-		"        match: {pathPrefix: /}", // 14
+		"  - name: reviews",                      // 2
+		"    port: 9080",                         // 3
+		"    versions:",                          // 4
+		"      - name: v1",                       // 5
+		"        endpoints:",                     // 6
+		"          - zone: a",                    // 7
+		"            address: 10.0.0.1",          // 8
+		"    match:",                             // 9
+		"      - version: v1",                    // 10
+		"        headers: [{name: x, value: y}]", // 11
+		"    mirror:",                            // 12
+		"      - version: v1",                    // 13
+		"        percent: 1",                     // 14
+		"    routes:",                            // 15
+		"      - version: v1",                    // 16
+		"        mirror:",                        // 17
+		"          - version: v1",                // 18
+		"            percent: 2",                 // 19
+		"gateways:",                              // 20
+		"  - name: public",                       // 21
+		"    port: 8080",                         // 22
+		"    tls:",                               // 23
+		"      certificates:",                    // 24
+		"        - name: shop",                   // 25
+		"          certFile: shop.pem",           // 26
+		"    routes:",                            // 27
+		"      - service: reviews",               // 28
+		"        match: {pathPrefix: /}",         // 29
 		"",
 	}, "\n")))
 	if err != nil {
@@ -305,9 +320,20 @@ func TestOriginsKeepTheirOwnObjectsFields(t *testing.T) {
 		{s.Versions[0].Origin, "endpoints[0]", "c.yaml:7"},
 		{s.Versions[0].Origin, "endpoints[0].address", "c.yaml:7"},
 		{s.Versions[0].Endpoints[0].Origin, "address", "c.yaml:8"},
-		{g.Origin, "routes[0]", "c.yaml:13"},
-		{g.Origin, "routes[0].match", "c.yaml:13"},
-		{g.Routes[0].Origin, "match", "c.yaml:14"},
+		{s.Origin, "match[0].headers", "c.yaml:10"},
+		{s.Matches[0].Origin, "headers", "c.yaml:11"},
+		{s.Origin, "mirror[0].percent", "c.yaml:13"},
+		{s.Mirrors[0].Origin, "percent", "c.yaml:14"},
+		{s.Origin, "routes[0].mirror", "c.yaml:16"},
+		{s.Routes[0].Origin, "mirror", "c.yaml:17"},
+		{s.Routes[0].Origin, "mirror[0].percent", "c.yaml:18"},
+		{s.Routes[0].Action.Mirrors[0].Origin, "percent", "c.yaml:19"},
+		{g.Origin, "tls.certificates[0]", "c.yaml:25"},
+		{g.Origin, "tls.certificates[0].certFile", "c.yaml:25"},
+		{g.TLS.Certificates[0].Origin, "certFile", "c.yaml:26"},
+		{g.Origin, "routes[0]", "c.yaml:28"},
+		{g.Origin, "routes[0].match", "c.yaml:28"},
+		{g.Routes[0].Origin, "match", "c.yaml:29"},
 	} {
 		if got := c.origin.At(c.field); got != c.want {
 			t.Errorf("%s of %s is at %s, want %s", c.field, c.origin, got, c.want)
@@ -335,5 +361,22 @@ func TestExpandedSizeCountsEachAlias(t *testing.T) {
 		if e, w := expandedSize(&n); e != c.expanded || w != c.written {
 			t.Errorf("%q: %d values expanded, %d written; want %d, %d", c.doc, e, w, c.expanded, c.written)
 		}
+	}
+}
+
+// TestAliasChainsDoNotWrapTheCount doubles the values on every line, for
+// more lines than an int has bits: the count must not wrap round to a
+// small number that passes the bound.
+func TestAliasChainsDoNotWrapTheCount(t *testing.T) {
+	doc := "x0: &a0 [1, 1]\n"
+	for i := 1; i < 70; i++ {
+		doc += fmt.Sprintf("x%d: &a%d [*a%d, *a%d]\n", i, i, i-1, i-1)
+	}
+	var n yaml.Node
+	if err := yaml.Unmarshal([]byte(doc), &n); err != nil {
+		t.Fatal(err)
+	}
+	if e, w := expandedSize(&n); e <= maxAliasExpansion*w+aliasSlack {
+		t.Errorf("70 lines of doubling aliases count %d values (%d written): want them over the bound", e, w)
 	}
 }

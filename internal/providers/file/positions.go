@@ -25,8 +25,9 @@ func newTree(file string, root *yaml.Node) tree {
 
 func (t tree) pos(line int) string { return t.file.pos(line) }
 
-// lines makes each "file:line" position of a file once: every object
-// around a field (a service, its version, the endpoint) records it.
+// lines makes each "file:line" position of a file once: a line holds
+// several fields, and an object's position is also where its parent
+// places it.
 type lines struct {
 	name string
 	at   []string // by line
