@@ -46,6 +46,9 @@ instead and prints each wave of responses its changes cause, until stopped.`,
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 			if address != "" {
+				if cfg.HeapProfiles != "" {
+					return errors.New("--heap-profiles profiles the control plane bench starts, and with --xds-address it starts none")
+				}
 				return loadtest.Observe(ctx, cfg, address, cmd.OutOrStdout())
 			}
 			return runBench(ctx, cmd, logs, cfg, jsonOut)
@@ -64,7 +67,7 @@ instead and prints each wave of responses its changes cause, until stopped.`,
 	f.IntVar(&cfg.Warm, "warm", cfg.Warm, "percent of the clients connected before the memory baseline")
 	f.DurationVar(&cfg.Quiet, "quiet", cfg.Quiet, "how long the clients must receive nothing for a change to be over")
 	f.DurationVar(&cfg.Timeout, "timeout", cfg.Timeout, "limit of each step: connecting, each change")
-	f.StringVar(&cfg.HeapProfiles, "heap-profiles", "", "write the control plane's heap profiles to this folder, with the warm share of the clients connected and with all (SERVER-warm.pprof, SERVER-all.pprof)")
+	f.StringVar(&cfg.HeapProfiles, "heap-profiles", "", "write heap profiles of this process to this folder, with the warm share of the clients connected and with all: SERVER-warm.pprof and SERVER-all.pprof, SERVER graylane (and go-control-plane with --bare); their difference is what the clients hold in the control plane")
 	f.BoolVar(&jsonOut, "json", false, "print the figures as JSON")
 	f.StringVar(&address, "xds-address", "", "connect to this running control plane instead, and report each wave of responses")
 	cmd.AddCommand(newBenchFleetCommand())

@@ -21,10 +21,12 @@ func TestParseRoles(t *testing.T) {
 
 func TestBenchRefusesABadRun(t *testing.T) {
 	for args, want := range map[string]string{
-		"--roles grpc=0":          "no role weighs anything",
-		"--protocol rest":         `protocol "rest"`,
-		"--changes weight,colour": `change "colour"`,
-		"--services 1":            "1 services",
+		"--roles grpc=0":                              "no role weighs anything",
+		"--protocol rest":                             `protocol "rest"`,
+		"--changes weight,colour":                     `change "colour"`,
+		"--services 1":                                "1 services",
+		"--heap-profiles /nonexistent/graylane":       "heap profiles /nonexistent/graylane",
+		"--heap-profiles . --xds-address 127.0.0.1:1": "with --xds-address it starts none",
 	} {
 		_, _, err := run(append([]string{"bench"}, strings.Fields(args)...)...)
 		if err == nil || !strings.Contains(err.Error(), want) {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -251,7 +252,11 @@ func TestLoadWithSidecarEgress(t *testing.T) {
 func TestHeapProfilesShowTheStreams(t *testing.T) {
 	cfg := smallConfig()
 	cfg.Changes, cfg.HeapProfiles = nil, t.TempDir()
+	rate := runtime.MemProfileRate
 	r := runLogged(t, cfg)
+	if runtime.MemProfileRate != rate {
+		t.Errorf("the run left the heap profile rate at %d, was %d", runtime.MemProfileRate, rate)
+	}
 	streams := func(stage string) int64 {
 		return inUse(t, filepath.Join(cfg.HeapProfiles, ServerGraylane+"-"+stage+".pprof"), "go-control-plane/pkg/server")
 	}

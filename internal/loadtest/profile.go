@@ -15,28 +15,28 @@ import (
 const heapProfileRate = 4096
 
 // profileHeap samples allocations finely enough for per-client costs
-// when the run writes heap profiles. It is set before the control plane
-// starts, as the runtime wants.
-func (c Config) profileHeap() {
-	if c.HeapProfiles != "" {
-		runtime.MemProfileRate = heapProfileRate
+// when the run writes heap profiles, from before the control plane
+// starts, as the runtime wants; the returned func puts the rate back.
+func (c Config) profileHeap() (restore func()) {
+	if c.HeapProfiles == "" {
+		return func() {}
 	}
+	was := runtime.MemProfileRate
+	runtime.MemProfileRate = heapProfileRate
+	return func() { runtime.MemProfileRate = was }
 }
 
-// checkHeapProfiles wants the folder for heap profiles to be one, before
-// a run that would write to it.
+// checkHeapProfiles wants the folder for heap profiles to be one the run
+// can write to, before the run.
 func (c Config) checkHeapProfiles() error {
 	if c.HeapProfiles == "" {
 		return nil
 	}
-	fi, err := os.Stat(c.HeapProfiles)
-	if err == nil && !fi.IsDir() {
-		err = errors.New("not a folder")
-	}
+	f, err := os.CreateTemp(c.HeapProfiles, ".writable-*")
 	if err != nil {
 		return fmt.Errorf("heap profiles %s: %w", c.HeapProfiles, err)
 	}
-	return nil
+	return errors.Join(f.Close(), os.Remove(f.Name()))
 }
 
 // writeHeapProfile writes the control plane's heap profile, as of the

@@ -171,7 +171,7 @@ func Run(ctx context.Context, cfg Config, launch Launcher, log *zap.Logger) (*Re
 		return nil, err
 	}
 	r := &Report{Config: cfg}
-	cfg.profileHeap()
+	defer cfg.profileHeap()()
 	servers := []string{ServerGraylane}
 	if cfg.Bare {
 		servers = append(servers, ServerBare)
@@ -219,10 +219,14 @@ func runOne(ctx context.Context, cfg Config, name string, launch Launcher, log *
 	}
 	defer func() { err = errors.Join(err, ru.srv.stop(context.Background())) }()
 	sr = &ServerRun{Server: name, Address: ru.srv.address()}
+	defer func() {
+		if ru.fleet != nil { // it started, whatever failed after
+			err = errors.Join(err, ru.fleet.Close())
+		}
+	}()
 	if err := ru.connect(ctx, launch, sr); err != nil {
 		return sr, err
 	}
-	defer func() { err = errors.Join(err, ru.fleet.Close()) }()
 	for range cfg.Repeat {
 		for _, kind := range cfg.Changes {
 			cr, err := ru.change(ctx, kind)
