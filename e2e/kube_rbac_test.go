@@ -97,6 +97,10 @@ func gatewayKindsWork(t *testing.T, k *canary) {
 			Rules: []gatewayv1.GRPCRouteRule{{BackendRefs: []gatewayv1.GRPCBackendRef{{BackendRef: kubetest.Backend("reviews", 9080, 1).BackendRef}}}}},
 	}
 	k.c.create(t, secret, gw, web, grpcRoute)
+	// A source reading every namespace with a later test's RBAC must not
+	// find this Gateway's certificate in a namespace it may not read:
+	// the shared API server deletes no namespace's objects.
+	t.Cleanup(func() { k.c.remove(t, grpcRoute, web, gw, secret) })
 	eventually(t, 20*time.Second, func() error {
 		if err := firstError(k.c.get(gw), k.c.get(grpcRoute), storedStates(k, "graylane-status.service."+k.ns+".reviews", "graylane-status.gateway."+k.ns+".public")); err != nil {
 			return err
